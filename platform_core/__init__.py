@@ -1,0 +1,1 @@
+"""Interactive Learning Platform: domain logic."""
