@@ -107,7 +107,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
 
     url = create_database(_server_url(request, request.param))
     use_database(url)
-    migrate.upgrade("head")
+    migrate.upgrade("heads")
     yield TestDatabase(request.param, url, url.database or "")
     use_database(None)
     drop_database(url)

@@ -43,7 +43,7 @@ def url(
 
 
 @app.command("migrate")
-def migrate_cmd(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+def migrate_cmd(revision: Annotated[str, typer.Argument(help="Target revision.")] = "heads") -> None:
     """Upgrade the schema (default: to head) and create the application role."""
     before = migrate.current_revision()
     migrate.upgrade(revision)

@@ -40,7 +40,7 @@ def demo(
     """Start the database, migrate it, load the demo data and open the dashboard."""
     url = runtime.owner_url()
     console.print(f"database: {runtime.display_url(url)}", highlight=False)
-    migrate.upgrade("head")
+    migrate.upgrade("heads")
     console.print(f"schema at revision [bold]{migrate.current_revision()}[/]")
     created = ensure_demo_tenant()
     console.print("demo tenant " + ("created" if created else "already present"))

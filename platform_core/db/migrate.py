@@ -49,7 +49,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-def upgrade(revision: str = "head", *, engine: Engine | None = None) -> None:
+def upgrade(revision: str = "heads", *, engine: Engine | None = None) -> None:
     with (engine or owner_engine()).connect() as conn:
         command.upgrade(alembic_config(conn), revision)
         conn.commit()
@@ -62,12 +62,16 @@ def downgrade(revision: str, *, engine: Engine | None = None) -> None:
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The head revision(s) of the scripts, comma-separated when branches have not been merged yet."""
+    heads = sorted(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return ",".join(heads) or None
 
 
 def current_revision(*, engine: Engine | None = None) -> str | None:
+    """The database's revision(s), in the same form as :func:`head_revision`."""
     with (engine or owner_engine()).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = sorted(MigrationContext.configure(conn).get_current_heads())
+    return ",".join(heads) or None
 
 
 def schema_drift(*, engine: Engine | None = None) -> list[Any]:

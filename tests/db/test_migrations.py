@@ -33,7 +33,7 @@ def _failed(results) -> dict[str, list[str]]:
 
 def test_upgrade_downgrade_upgrade_round_trips(fresh_database) -> None:
     engine = fresh_database.owner()
-    migrate.upgrade("head")
+    migrate.upgrade("heads")
     assert migrate.current_revision() == migrate.head_revision()
     assert {t.name for t in metadata.sorted_tables} <= _tables(engine)
     assert _failed(run_checks()) == {}
@@ -47,7 +47,7 @@ def test_upgrade_downgrade_upgrade_round_trips(fresh_database) -> None:
         )
     assert leftovers == []
 
-    migrate.upgrade("head")
+    migrate.upgrade("heads")
     assert _failed(run_checks()) == {}
 
 
@@ -91,7 +91,7 @@ def test_check_reports_each_broken_invariant(
 ) -> None:
     from datetime import UTC, datetime
 
-    migrate.upgrade("head")
+    migrate.upgrade("heads")
     engine = fresh_database.owner()
     with engine.begin() as conn:
         conn.execute(text(sabotage.format(month=f"{datetime.now(UTC):%Y_%m}")))

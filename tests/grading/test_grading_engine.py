@@ -216,3 +216,9 @@ def test_true_and_one_are_not_confused_by_the_cache() -> None:
     assert grade_response("true_false", {"correctAnswer": True}, True).fraction == 1.0
     with pytest.raises(InvalidQuestionData):
         grade_response("true_false", {"correctAnswer": 1}, True)
+
+
+def test_json_schema_uses_camel_case() -> None:
+    schema = QUESTION_DATA_ADAPTER.json_schema(by_alias=True)
+    assert "isCorrect" in schema["$defs"]["ChoiceOption"]["properties"]
+    assert schema["discriminator"]["propertyName"] == "type"
