@@ -8,6 +8,7 @@ import typer
 
 from platform_core.cli import db, demo, tenants
 from platform_core.cli.output import fail
+from platform_core.cli import grading as grading_cli
 from platform_core.db.runtime import DatabaseUnavailable
 from platform_core.validation import InvalidInput
 
@@ -22,6 +23,7 @@ app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.user_app, name="user")
 app.command()(demo.demo)
 app.command()(demo.dashboard)
+app.add_typer(grading_cli.app, name="grade")
 
 
 @app.callback()
