@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -163,12 +164,56 @@ class AIUsage(TenantScoped, HasId, Base):
     cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(18, 10))
     price_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ai_model_prices.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Budget reservation: the worst-case cost held before the call ('reserved' rows), kept after settling.
+    reserved_usd: Mapped[Decimal | None] = mapped_column(Numeric(18, 10))
+    attempt: Mapped[int] = mapped_column(server_default=text("1"))
+    window_index: Mapped[int | None]
+    finish_reason: Mapped[str | None] = mapped_column(String(32))
+    settled_at: Mapped[datetime | None]
 
     __table_args__ = (
         tenant_fk(["job_id"], "ai_generation_jobs", ondelete=None),
         tenant_fk(["config_id"], "ai_configs", ondelete=None),
         Index("ix_ai_usage_tenant_created", "tenant_id", "created_at"),
         Index("ix_ai_usage_tenant_job", "tenant_id", "job_id"),
+        Index("ix_ai_usage_tenant_config_created", "tenant_id", "config_id", "created_at"),
+    )
+
+
+class AIBudget(TenantScoped, Timestamps, Base):
+    """A tenant's monthly AI budget (one row per tenant). Reservations lock this row (SELECT ... FOR UPDATE)
+    so that concurrent jobs are serialised while they check and reserve."""
+
+    __tablename__ = "ai_budgets"
+
+    monthly_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    soft_limit_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4), server_default=text("0.8"))
+
+    __table_args__ = (
+        CheckConstraint("monthly_budget_usd IS NULL OR monthly_budget_usd >= 0", name="budget_non_negative"),
+        CheckConstraint("soft_limit_ratio > 0 AND soft_limit_ratio <= 1", name="soft_ratio_range"),
+    )
+
+
+class AIBudgetAlert(TenantScoped, HasId, Base):
+    """A budget threshold crossed: 'soft' when spend passes the soft ratio, 'hard' when a call or job was
+    refused. At most one per scope, level and month."""
+
+    __tablename__ = "ai_budget_alerts"
+
+    period_start: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(64))
+    config_id: Mapped[uuid.UUID | None]
+    level: Mapped[str] = mapped_column(String(8))
+    limit_usd: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    spent_usd: Mapped[Decimal] = mapped_column(Numeric(18, 10))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period_start", "scope", "level"),
+        tenant_fk(["config_id"], "ai_configs"),
+        CheckConstraint("level IN ('soft', 'hard')", name="level_known"),
     )
 
 
