@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("ilp")), alias="ILP_HOME")
     pool_size: int = Field(default=5, alias="ILP_POOL_SIZE", ge=1, le=100)
     partitions_ahead_months: int = Field(default=3, alias="ILP_PARTITIONS_AHEAD", ge=0, le=36)
+    # Operations: optional read replica (analytics reads), Redis cache, archive folder, alert webhook.
+    database_replica_url: str | None = Field(default=None, alias="DATABASE_REPLICA_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    archive_dir: Path | None = Field(default=None, alias="ILP_ARCHIVE_DIR")
+    alert_webhook_url: str | None = Field(default=None, alias="ILP_ALERT_WEBHOOK_URL")
 
     @property
     def embedded_data_dir(self) -> Path:
