@@ -1,17 +1,29 @@
-"""The demo tenant and its sign-in credentials (idempotent: running the demo twice changes nothing)."""
+"""The demo tenant and its sign-in credentials (idempotent: running the demo twice changes nothing).
+
+The first run also seeds the tenant with the small simulated school (``ilp seed --scale small``): the demo
+teacher teaches every seeded class, so the teacher dashboard has data, and the demo student is one of the
+enrolled students, with eight weeks of activity of their own.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from platform_core.db.session import tenant_session
-from platform_core.models import Tenant, User, UserRole
+from platform_core.models import Lesson, Tenant, User, UserRole
+from platform_core.simulation.content_plan import SCALES, PersonPlan, TenantPlan, plan_tenant
+from platform_core.simulation.seed import TenantReport, seed_tenant
 from platform_core.tenancy.tenants import TenantNotFound, create_tenant, tenant_id_for_slug
 from platform_core.tenancy.users import create_user
 
 DEMO_TENANT = "demo"
+#: The seed of the demo school: every demo database holds the same lessons, videos and questions.
+DEMO_SEED = 2026
 
 
 @dataclass(frozen=True)
@@ -30,8 +42,14 @@ DEMO_ACCOUNTS = (
 )
 
 
-def ensure_demo_tenant() -> Tenant | None:
-    """Create the demo tenant and its accounts when missing; returns the tenant if it was created."""
+def ensure_demo_tenant(
+    *,
+    seed_data: bool = True,
+    now: datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Tenant | None:
+    """Create the demo tenant and its accounts when missing, and seed it once (``seed_data``) with the small
+    simulated school ending at ``now`` (default: the current time); returns the tenant if it was created."""
     try:
         tenant_id = tenant_id_for_slug(DEMO_TENANT)
         created = None
@@ -49,4 +67,37 @@ def ensure_demo_tenant() -> Tenant | None:
                     role=account.role,
                     password=account.password,
                 )
+        seeded = bool(session.scalar(select(func.count()).select_from(Lesson)))
+    if seed_data and not seeded:
+        seed_demo_school(tenant_id, now=now, progress=progress)
     return created
+
+
+def demo_plan(now: datetime) -> TenantPlan:
+    """The small seeded school, with the demo accounts in the roles of its admin, researcher, first teacher
+    (who teaches every class) and first student."""
+    plan = plan_tenant(DEMO_SEED, SCALES["small"], 0, now=now, slug=DEMO_TENANT)
+    plan.name = "Demo School"
+    by_role = {account.role.value: account for account in DEMO_ACCOUNTS}
+
+    def adopt(person: PersonPlan, role: str) -> None:
+        account = by_role[role]
+        person.email, person.name, person.existing = account.email, account.name, True
+
+    adopt(plan.admins[0], "admin")
+    adopt(plan.admins[1], "researcher")
+    adopt(plan.teachers[0], "teacher")
+    adopt(plan.students[0], "student")
+    for klass in plan.classes:
+        klass.teacher_index = 0
+    return plan
+
+
+def seed_demo_school(
+    tenant_id: uuid.UUID,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> TenantReport:
+    anchor = (now or datetime.now(UTC)).replace(microsecond=0)
+    return seed_tenant(tenant_id, demo_plan(anchor), seed=DEMO_SEED, progress=progress)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from platform_core.cli.output import console
+from platform_core.cli.output import console, stage_progress
 from platform_core.db import migrate, runtime
 from platform_core.db.migrate import PROJECT_ROOT
 from platform_core.demo import DEMO_ACCOUNTS, DEMO_TENANT, ensure_demo_tenant
@@ -42,7 +42,9 @@ def demo(
     console.print(f"database: {runtime.display_url(url)}", highlight=False)
     migrate.upgrade("heads")
     console.print(f"schema at revision [bold]{migrate.current_revision()}[/]")
-    created = ensure_demo_tenant()
+    console.print("loading the demo school (first run only; about a minute)")
+    with stage_progress(transient=True) as progress:
+        created = ensure_demo_tenant(progress=progress)
     console.print("demo tenant " + ("created" if created else "already present"))
     table = Table(title=f"Sign in to organisation '{DEMO_TENANT}' with", show_lines=False)
     for column in ("role", "email", "password"):
