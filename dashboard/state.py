@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
+from platform_core.audit import AuditAction, record_event
+from platform_core.db.session import tenant_session
 from platform_core.tenancy.users import SignedInUser
 
 _KEY = "signed_in_user"
@@ -18,4 +22,10 @@ def sign_in(user: SignedInUser) -> None:
 
 
 def sign_out() -> None:
-    st.session_state.pop(_KEY, None)
+    """Forget the user (and everything the session remembered for them); the sign-out is audited."""
+    user = st.session_state.get(_KEY)
+    if user is not None:
+        with contextlib.suppress(Exception), tenant_session(user.tenant_id, user_id=user.user_id) as session:
+            record_event(session, AuditAction.LOGOUT, table_name="users", record_id=str(user.user_id))
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]

@@ -1,22 +1,35 @@
-"""Landing page: who you are and what your organisation holds."""
+"""Landing page: who you are, what your organisation holds, and where to go next."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.state import current_user
-from platform_core.db.session import tenant_session
-from platform_core.tenancy.summary import tenant_counts
+from dashboard import data
+from dashboard.components.page import page
+from dashboard.registry import pages_for
+from platform_core.models import UserRole
 
-user = current_user()
-assert user is not None  # the router registers this page only for signed-in users
-
-st.title(f"Welcome, {user.display_name}")
+user, scope = page(__file__)
+st.subheader(f"Welcome, {user.display_name}")
 st.caption(f"{user.role.value.title()} · organisation **{user.tenant_slug}**")
 
-with tenant_session(user.tenant_id, user_id=user.user_id) as session:
-    counts = tenant_counts(session)
+if user.role is UserRole.STUDENT:
+    st.info(
+        "The workbench is for teachers, researchers and admins. Your lessons open in the learning player."
+    )
+    st.stop()
 
-columns = st.columns(len(counts))
-for column, (name, value) in zip(columns, counts.items(), strict=True):
-    column.metric(name.title(), f"{value:,}")
+counts = data.counts(scope)
+for column, (name, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
+    column.metric(name.title(), f"{value:,}", border=True)
+
+st.subheader("Go to")
+sections: dict[str, list] = {}
+for spec in pages_for(user.role):
+    if spec.section not in ("Workbench", "Account"):
+        sections.setdefault(spec.section, []).append(spec)
+for column, (section, specs) in zip(st.columns(max(len(sections), 1)), sections.items(), strict=False):
+    with column.container(border=True):
+        st.markdown(f"**{section}**")
+        for spec in specs:
+            st.page_link(spec.path.as_posix(), label=spec.title, icon=spec.icon)
