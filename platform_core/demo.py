@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from platform_core.ai.jobs import generate_questions
+from platform_core.analytics.rollups import refresh_rollups
 from platform_core.db.session import tenant_session
-from platform_core.models import Lesson, Tenant, User, UserRole
+from platform_core.models import Lesson, Tenant, User, UserRole, Video
+from platform_core.ops.metrics import take_snapshot
 from platform_core.simulation.content_plan import SCALES, PersonPlan, TenantPlan, plan_tenant
 from platform_core.simulation.seed import TenantReport, seed_tenant
 from platform_core.tenancy.tenants import TenantNotFound, create_tenant, tenant_id_for_slug
@@ -70,7 +73,20 @@ def ensure_demo_tenant(
         seeded = bool(session.scalar(select(func.count()).select_from(Lesson)))
     if seed_data and not seeded:
         seed_demo_school(tenant_id, now=now, progress=progress)
+        prepare_demo_views(tenant_id)
     return created
+
+
+def prepare_demo_views(tenant_id: uuid.UUID) -> None:
+    """What a running platform would have done by now, so every dashboard page has something to show:
+    roll-ups refreshed, one monitoring snapshot, and offline-generated AI questions waiting for review."""
+    with tenant_session(tenant_id) as session:
+        refresh_rollups(session)
+        teacher = session.scalar(select(User.id).where(User.email == "teacher@demo.school"))
+        video = next((v for v in session.scalars(select(Video).order_by(Video.title)) if v.transcript), None)
+    take_snapshot()
+    if video is not None:
+        generate_questions(tenant_id, video_id=video.id, user_id=teacher)
 
 
 def demo_plan(now: datetime) -> TenantPlan:

@@ -30,7 +30,7 @@ def serve_dashboard(port: int) -> None:
         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(command, env=env, check=False)
+        subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=False)
 
 
 def demo(

@@ -11,12 +11,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from platform_core.ai.jobs import generate_questions
-from platform_core.analytics.rollups import refresh_rollups
 from platform_core.db.session import tenant_session
 from platform_core.demo import DEMO_ACCOUNTS, DEMO_TENANT, DemoAccount, ensure_demo_tenant
-from platform_core.models import User, UserRole, Video
-from platform_core.ops.metrics import take_snapshot
+from platform_core.models import Question, UserRole
 from platform_core.tenancy.tenants import tenant_id_for_slug
 from platform_core.tenancy.users import SignedInUser, create_user
 from tests.factories import TenantData, new_tenant, populate_tenant
@@ -71,13 +68,11 @@ def demo_data(database) -> DemoSite:
     ensure_demo_tenant()
     tenant_id = tenant_id_for_slug(DEMO_TENANT)
     with tenant_session(tenant_id) as s:
-        refresh_rollups(s)
-        teacher = s.scalar(select(User.id).where(User.email == "teacher@demo.school"))
-        videos = [v for v in s.scalars(select(Video).order_by(Video.title)) if v.transcript]
-    take_snapshot()
-    result = generate_questions(tenant_id, video_id=videos[0].id, user_id=teacher)
-    assert result.question_ids, result.error
-    return DemoSite(tenant_id, {a.role: a for a in DEMO_ACCOUNTS}, list(result.question_ids))
+        generated = s.scalars(
+            select(Question.id).where(Question.source == "ai", Question.status == "pending_review")
+        ).all()
+    assert generated, "the demo tenant should hold AI questions waiting for review"
+    return DemoSite(tenant_id, {a.role: a for a in DEMO_ACCOUNTS}, list(generated))
 
 
 @pytest.hookimpl(hookwrapper=True)
