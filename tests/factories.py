@@ -12,6 +12,8 @@ from sqlalchemy import text
 from platform_core.audit import AuditAction, record_event
 from platform_core.db.session import tenant_session
 from platform_core.models import (
+    AIBudget,
+    AIBudgetAlert,
     AIConfig,
     AIGenerationJob,
     AIModelPrice,
@@ -20,6 +22,8 @@ from platform_core.models import (
     AIUsage,
     AnalyticsEvent,
     ClassLesson,
+    DailyUserActivity,
+    DailyVideoActivity,
     Enrollment,
     EventQuarantine,
     Experiment,
@@ -33,6 +37,7 @@ from platform_core.models import (
     QuestionReview,
     QuestionType,
     ReviewAction,
+    RollupState,
     SchoolClass,
     StudentProgress,
     StudentSession,
@@ -141,6 +146,16 @@ def populate_tenant(data: TenantData, *, price_id: uuid.UUID | None = None) -> T
                 AIRejectedCandidate(
                     tenant_id=tid, job_id=job.id, candidate={"stem": "?"}, gate="quote", reason="not found"
                 ),
+                AIBudget(tenant_id=tid, monthly_budget_usd=Decimal("50")),
+                AIBudgetAlert(
+                    tenant_id=tid,
+                    period_start=now.date().replace(day=1),
+                    scope="tenant",
+                    level="soft",
+                    limit_usd=Decimal("50"),
+                    spent_usd=Decimal("40"),
+                    message="tenant AI budget: $40 of $50 used this month",
+                ),
                 AIUsage(
                     tenant_id=tid,
                     job_id=job.id,
@@ -169,6 +184,11 @@ def populate_tenant(data: TenantData, *, price_id: uuid.UUID | None = None) -> T
                     data={"video_id": str(video.id)},
                 ),
                 EventQuarantine(tenant_id=tid, payload={"type": "nope"}, reason="unknown event type"),
+                DailyVideoActivity(
+                    tenant_id=tid, user_id=ids["student"], day=now.date(), video_id=video.id, events=1
+                ),
+                DailyUserActivity(tenant_id=tid, user_id=ids["student"], day=now.date(), events=1),
+                RollupState(tenant_id=tid, name="daily_activity", watermark=now),
             ]
         )
         record_event(s, AuditAction.ADMIN_ACTION, details={"note": "populated"})
@@ -182,7 +202,35 @@ def populate_tenant(data: TenantData, *, price_id: uuid.UUID | None = None) -> T
             config=config.id,
             session=session_row.id,
         )
+    operations_rows(data)
     return data
+
+
+def operations_rows(data: TenantData) -> None:
+    """One row in each operations tenant table; operator tasks write them as the owner, tenant set."""
+    from sqlalchemy.orm import Session
+
+    from platform_core.db.engine import owner_engine
+    from platform_core.models import ArchivedPartition, ArchiveFile, TenantAlertIncident, TenantMetricSnapshot
+
+    start, end = datetime(1999, 1, 1, tzinfo=UTC), datetime(1999, 2, 1, tzinfo=UTC)
+    archive = ArchivedPartition(
+        id=uuid.uuid4(), parent_table="analytics_events", range_start=start, range_end=end,
+        partition_name=f"analytics_events_p1999_01_{data.slug}", state="dropped", row_count=0, checksum="0:0",
+    )  # fmt: skip
+    with Session(owner_engine()) as s, s.begin():
+        s.add(archive)
+        s.flush()
+        s.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(data.tenant_id)})
+        s.add_all(
+            [
+                ArchiveFile(tenant_id=data.tenant_id, archive_id=archive.id, parent_table="analytics_events",
+                            range_start=start, range_end=end, files=[], row_count=0, checksum="0:0"),
+                TenantMetricSnapshot(tenant_id=data.tenant_id, metrics={"students": 1}),
+                TenantAlertIncident(tenant_id=data.tenant_id, rule_key="video_processing_errors",
+                                    severity="warning", message="populated"),
+            ]
+        )  # fmt: skip
 
 
 def shared_price(owner_session) -> uuid.UUID:

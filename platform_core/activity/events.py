@@ -43,9 +43,10 @@ class InvalidEvent(ValueError):
 
 # --------------------------------------------------------------------------------------------- data
 class EventData(BaseModel):
-    """Base of every ``data`` model: unknown keys are kept (``extra="allow"``)."""
+    """Base of every ``data`` model: unknown keys are kept (``extra="allow"``). A NaN or infinity in an
+    unknown key stays one when dumped (not ``null``), so the store can refuse it instead of altering it."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, ser_json_inf_nan="constants")
 
 
 class EmptyData(EventData):
@@ -140,7 +141,7 @@ class Experiment(BaseModel):
 class EventContext(BaseModel):
     """Optional device and experiment context; unknown keys are kept."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, ser_json_inf_nan="constants")
 
     user_agent: str | None = Field(default=None, max_length=1024, strict=True)
     app_version: str | None = Field(default=None, max_length=64, strict=True)

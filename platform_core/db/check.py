@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, text
 
 from platform_core.db import migrate
 from platform_core.db.engine import owner_engine
+from platform_core.ops.privileges import check_least_privilege
 from platform_core.settings import APP_ROLE
 
 NAMED_INDEXES = (
@@ -29,6 +30,7 @@ AUDITED_TABLES = (
     "tenants", "users", "classes", "enrollments", "lessons", "class_lessons", "video_groups", "videos",
     "video_group_videos", "milestones", "questions", "question_attempts", "grades", "ai_configs",
     "question_reviews", "experiments",
+    "ai_budgets",
 )  # fmt: skip
 
 
@@ -272,6 +274,12 @@ CHECKS: tuple[tuple[str, str, Callable[[Connection, Engine], list[str]]], ...] =
     ),
     ("audit", "audit triggers in place; audit rows cannot be changed by the app role", check_audit),
     ("indexes", "named seed indexes, partial active-session index, full-text search columns", check_indexes),
+    (
+        "least_privilege",
+        "SECURITY DEFINER functions pinned and not public; no PUBLIC table grants; app role creates nothing "
+        "and cannot write operations tables",
+        check_least_privilege,
+    ),
 )
 
 

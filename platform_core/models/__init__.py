@@ -11,6 +11,8 @@ from platform_core.models.activity import (
     StudentSession,
 )
 from platform_core.models.ai import (
+    AIBudget,
+    AIBudgetAlert,
     AIConfig,
     AIGenerationJob,
     AIModelPrice,
@@ -21,6 +23,7 @@ from platform_core.models.ai import (
     QuestionReview,
     ReviewAction,
 )
+from platform_core.models.analytics import DailyUserActivity, DailyVideoActivity, RollupState
 from platform_core.models.audit import AuditLog
 from platform_core.models.base import Base
 from platform_core.models.content import (
@@ -41,23 +44,47 @@ from platform_core.models.content import (
     VideoGroupVideo,
 )
 from platform_core.models.grading import Grade, QuestionAttempt
-from platform_core.models.ops import MonitoringSnapshot
+from platform_core.models.ops import (
+    AlertIncident,
+    AlertRuleRecord,
+    AlertSeverity,
+    AlertStatus,
+    ArchivedPartition,
+    ArchiveFile,
+    ArchiveState,
+    ArchiveTier,
+    MonitoringSnapshot,
+    TenantAlertIncident,
+    TenantMetricSnapshot,
+)
 from platform_core.models.tenancy import Enrollment, SchoolClass, Tenant, User, UserRole
 
 metadata = Base.metadata
 
 __all__ = [
     "GRADABLE_STATUSES",
+    "AIBudget",
+    "AIBudgetAlert",
     "AIConfig",
     "AIGenerationJob",
     "AIModelPrice",
     "AIProvider",
     "AIRejectedCandidate",
     "AIUsage",
+    "AlertIncident",
+    "AlertRuleRecord",
+    "AlertSeverity",
+    "AlertStatus",
     "AnalyticsEvent",
+    "ArchiveFile",
+    "ArchiveState",
+    "ArchiveTier",
+    "ArchivedPartition",
     "AuditLog",
     "Base",
     "ClassLesson",
+    "DailyUserActivity",
+    "DailyVideoActivity",
     "Enrollment",
     "EventQuarantine",
     "Experiment",
@@ -80,10 +107,13 @@ __all__ = [
     "QuestionStatus",
     "QuestionType",
     "ReviewAction",
+    "RollupState",
     "SchoolClass",
     "StudentProgress",
     "StudentSession",
     "Tenant",
+    "TenantAlertIncident",
+    "TenantMetricSnapshot",
     "User",
     "UserRole",
     "Video",

@@ -82,6 +82,8 @@ class StudentProgress(TenantScoped, HasId, Timestamps, Base):
     milestone_details: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     remedial_detours: Mapped[int] = mapped_column(server_default=text("0"))
     last_event_at: Mapped[datetime | None]
+    #: Playback fold state (tracker and milestones reached) so ingest folds only newly stored events.
+    tracker_state: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
 
     __table_args__ = (
         tenant_fk(["student_id"], "users"),
@@ -130,6 +132,8 @@ class AnalyticsEvent(TenantScoped, Base):
         tenant_fk(["user_id"], "users"),
         Index("ix_analytics_events_user_time", "tenant_id", "user_id", "occurred_at"),
         Index("ix_analytics_events_type_time", "tenant_id", "type", "occurred_at"),
+        #: ``id`` is the idempotency key within a tenant, but the primary key also holds ``occurred_at``.
+        Index("ix_analytics_events_tenant_id_id", "tenant_id", "id"),
         Index(
             "ix_analytics_events_video",
             "tenant_id",

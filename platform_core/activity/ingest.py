@@ -1,0 +1,325 @@
+"""Event ingest: the batch API behind ``ilp ingest`` and everything the player or simulator sends.
+
+``ingest_events(tenant_id, events=...)`` streams any iterable of raw events (decoded JSON objects) in
+batches of ``batch_size``; each batch is one transaction (see :mod:`ingest_batch` for what happens in it),
+and its events count as stored only once that transaction has committed (``on_batch`` is told then). The
+tenant is the one given, never one named in the payload. Valid events are stored, invalid ones are kept in
+``event_quarantine`` with the field and the reason, resends are counted as duplicates and change nothing.
+
+Validation of the next batch runs in a helper thread while the database works on the current one, so on
+two cores the Python and the PostgreSQL halves of the work overlap. Memory stays flat: at most two batches
+are held at a time.
+
+With ``retries``, a batch whose connection broke (server restarted, killed, failed over) is run again
+once the server answers; a batch is idempotent, so a commit whose acknowledgement was lost is simply
+found as duplicates. When the retries run out, :class:`IngestInterrupted` carries what was committed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Final, TypeVar
+
+import psycopg
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from platform_core.activity.events import Rejected
+from platform_core.activity.ingest_batch import BatchResult, ensure_partitions, month_starts, store_batch
+from platform_core.activity.ingest_prepare import KnownDuplicate, PreparedBatch, RejectedInput, prepare_batch
+from platform_core.db.engine import app_engine
+from platform_core.db.session import TENANT_KEY, tenant_session
+
+__all__ = [
+    "BatchResult",
+    "IngestInterrupted",
+    "IngestReport",
+    "KnownDuplicate",
+    "RejectedInput",
+    "decode_json_lines",
+    "ingest_events",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_SIZE: Final = 50_000
+MAX_SAMPLES: Final = 20
+MAX_DISTINCT_REASONS: Final = 50
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineSample:
+    index: int
+    event_id: str | None
+    field: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """Counts of one ingest call. ``quarantined`` counts the call's invalid items (all of which are in
+    ``event_quarantine`` afterwards, a replay adding no row); ``reasons`` groups them by field and reason."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    batches: int = 0
+    retries: int = 0
+    progress_pairs: int = 0
+    refolded_pairs: int = 0
+    lessons_updated: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    samples: list[QuarantineSample] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, result: BatchResult) -> None:
+        self.batches += 1
+        self.received += result.size
+        self.stored += len(result.stored_ids)
+        self.duplicates += result.duplicates
+        self.quarantined += len(result.rejected)
+        self.progress_pairs += result.progress.pairs
+        self.refolded_pairs += result.progress.refolded
+        self.lessons_updated += result.progress.lessons
+        for rejected in result.rejected:
+            key = f"{rejected.field}: {rejected.reason}"
+            if key in self.reasons or len(self.reasons) < MAX_DISTINCT_REASONS:
+                self.reasons[key] += 1
+            else:
+                self.reasons["(other reasons)"] += 1
+            if len(self.samples) < MAX_SAMPLES:
+                self.samples.append(_sample(rejected))
+
+    @property
+    def events_per_second(self) -> float:
+        return self.received / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "batches": self.batches,
+            "retries": self.retries,
+            "progress_pairs": self.progress_pairs,
+            "refolded_pairs": self.refolded_pairs,
+            "lessons_updated": self.lessons_updated,
+            "reasons": dict(self.reasons.most_common()),
+            "samples": [_sample_dict(s) for s in self.samples],
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.events_per_second, 1),
+        }
+
+
+def _sample(rejected: Rejected) -> QuarantineSample:
+    return QuarantineSample(rejected.index, rejected.event_id, rejected.field, rejected.reason)
+
+
+def _sample_dict(sample: QuarantineSample) -> dict[str, Any]:
+    return {
+        "index": sample.index,
+        "event_id": sample.event_id,
+        "field": sample.field,
+        "reason": sample.reason,
+    }
+
+
+class IngestInterrupted(RuntimeError):
+    """The database failed mid-ingest. ``report`` counts the batches committed before; re-running the same
+    input is safe (what was stored is found as duplicates)."""
+
+    def __init__(self, report: IngestReport, cause: BaseException) -> None:
+        super().__init__(
+            f"ingest interrupted after {report.batches} committed batch(es) "
+            f"({report.stored} events stored): {cause}"
+        )
+        self.report = report
+        self.cause = cause
+
+
+# --------------------------------------------------------------------------------------- streaming
+def decode_json_lines(lines: Iterable[str]) -> Iterator[Any]:
+    """Decoded JSON values of non-blank lines; an undecodable line becomes a :class:`RejectedInput` (so it
+    is quarantined, with its line number), not an exception that would stop the stream."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except ValueError as exc:
+            reason = f"line {number}: not JSON ({exc})"
+            yield RejectedInput({"line": number, "text": line[:10_000]}, "$", reason)
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_DONE = object()
+
+
+def _in_background(source: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Run ``source`` in a helper thread, ``depth`` items ahead; its exceptions surface here."""
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:
+            buffer.put(exc)
+
+    worker = threading.Thread(target=produce, name="ilp-ingest-prepare", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        for _ in range(40):  # unblock a producer waiting on a full buffer; one stuck reading its source
+            try:  # (e.g. standard input) is a daemon thread and is left behind after two seconds
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+            if not worker.is_alive():
+                break
+
+
+# ------------------------------------------------------------------------------------------ retries
+def _connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server went away (so the batch may simply be run again)."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc.orig, psycopg.OperationalError | psycopg.InterfaceError
+        )
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+_ensured_months: set[tuple[str, int, int]] = set()
+_ensured_lock = threading.Lock()
+
+
+def _ensure_partitions_ahead(batch: PreparedBatch) -> None:
+    """Create missing partitions in a short transaction of their own, so the batch's transaction does not
+    hold the lock ``CREATE TABLE ... PARTITION OF`` takes on the parent (the batch checks again, cheaply,
+    in case one was detached since: this process remembers the months it made sure of)."""
+    engine = app_engine()
+    key = engine.url.render_as_string(hide_password=True)
+    months = {(key, m.year, m.month) for m in month_starts(e.occurred_at for e in batch.events)}
+    with _ensured_lock:
+        missing = months - _ensured_months
+    if not missing:
+        return
+    with engine.begin() as conn:
+        ensure_partitions(conn, (e.occurred_at for e in batch.events))
+    with _ensured_lock:
+        _ensured_months.update(missing)
+
+
+def _store_committed(
+    tenant_id: uuid.UUID, batch: PreparedBatch, source: str | None, retries: int, report: IngestReport
+) -> BatchResult:
+    attempt = 0
+    while True:
+        try:
+            _ensure_partitions_ahead(batch)
+            with tenant_session(tenant_id) as session:
+                return store_batch(session, tenant_id, batch, source=source)
+        except Exception as exc:
+            if not _connection_lost(exc) or attempt >= retries:
+                raise
+            attempt += 1
+            report.retries += 1
+            delay = min(0.25 * 2**attempt, 5.0)
+            log.warning("batch at item %d failed (%s); retry %d in %.2fs", batch.start, exc, attempt, delay)
+            time.sleep(delay)
+
+
+def ingest_events(
+    session_or_tenant: Session | uuid.UUID | str,
+    *,
+    events: Iterable[Mapping[str, Any] | RejectedInput | KnownDuplicate],
+    batch_size: int = 5000,
+    source: str | None = None,
+    on_batch: Callable[[BatchResult], None] | None = None,
+    retries: int = 0,
+    prefetch: bool = True,
+) -> IngestReport:
+    """Validate and store ``events`` for one tenant; returns the counts (see :class:`IngestReport`).
+
+    ``session_or_tenant``: a tenant id (each batch commits on its own, ``on_batch`` runs after each commit)
+    or a ``Session`` from ``tenant_session`` (everything happens in the caller's transaction and is stored
+    when the caller commits). ``source`` labels quarantine rows (e.g. the file name). Items may also be
+    :class:`RejectedInput` (refused upstream: quarantined as given) or :class:`KnownDuplicate`.
+    ``retries`` re-runs a batch whose connection was lost (tenant mode only). ``prefetch=False`` validates
+    in the calling thread (no helper thread).
+    """
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch_size must be in [1, {MAX_BATCH_SIZE}], got {batch_size}")
+    session = session_or_tenant if isinstance(session_or_tenant, Session) else None
+    if session is not None:
+        tenant_id = session.info.get(TENANT_KEY)
+        if tenant_id is None:
+            raise ValueError("the session has no tenant: open it with tenant_session()")
+    elif isinstance(session_or_tenant, uuid.UUID):
+        tenant_id = session_or_tenant
+    else:
+        tenant_id = uuid.UUID(str(session_or_tenant))
+    report = IngestReport()
+    started = time.perf_counter()
+
+    def prepared() -> Iterator[PreparedBatch]:
+        start = 0
+        for chunk in _chunks(events, batch_size):
+            yield prepare_batch(chunk, start)
+            start += len(chunk)
+
+    batches = _in_background(prepared()) if prefetch else prepared()
+    try:
+        for batch in batches:
+            try:
+                if session is not None:
+                    result = store_batch(session, tenant_id, batch, source=source)
+                else:
+                    result = _store_committed(tenant_id, batch, source, retries, report)
+            except Exception as exc:
+                if session is None and _connection_lost(exc):
+                    report.seconds = time.perf_counter() - started
+                    raise IngestInterrupted(report, exc) from exc
+                raise
+            report.add(result)
+            if on_batch is not None:
+                on_batch(result)
+    finally:
+        if hasattr(batches, "close"):
+            batches.close()  # type: ignore[union-attr]
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,220 @@
+"""One ingest batch in one transaction: database checks, quarantine, the fast idempotent insert, progress.
+
+:func:`store_batch` takes a batch validated by :func:`ingest_prepare.prepare_batch` and, in the caller's
+transaction, checks what needs the database (``user_id`` is a user of the tenant, the video exists,
+positions lie within ``[0, duration]``), quarantines what failed, and inserts the rest:
+
+1. binary ``COPY`` into a ``TEMP ... ON COMMIT DROP`` staging table (``COPY`` into a table with Row-Level
+   Security is refused to the application role);
+2. under a transaction-scoped advisory lock (per user for small batches, per tenant for large ones) so that
+   concurrent batches cannot both store one id, ``INSERT ... SELECT ... WHERE NOT EXISTS ... ON CONFLICT
+   DO NOTHING``: the id is looked up in every partition through ``ix_analytics_events_tenant_id_id``,
+   because the same id re-sent with another ``occurred_at`` would not collide on the primary key;
+3. the events actually inserted, and only those, are folded into progress (``progress.apply_events``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, Rejected, check_positions
+from platform_core.activity.fold import VideoInfo
+from platform_core.activity.ingest_prepare import PreparedBatch, StageRow
+from platform_core.activity.progress import ProgressReport, apply_events, load_videos
+from platform_core.activity.quarantine import quarantine
+
+#: Up to this many distinct users in a batch lock per user; larger batches lock the whole tenant.
+USER_LOCK_LIMIT: Final = 16
+_STAGE_TYPES: Final = ["uuid", "timestamptz", "uuid", "uuid", "text", "text", "text"]
+
+
+@dataclass
+class BatchResult:
+    """What one committed (or, inside a caller's session, written) batch did."""
+
+    start: int
+    size: int
+    stored_ids: list[uuid.UUID]
+    duplicates: int
+    rejected: list[Rejected]
+    progress: ProgressReport
+
+
+# ------------------------------------------------------------------------------------- database checks
+def _check_references(
+    session: Session, tenant_id: uuid.UUID, batch: PreparedBatch
+) -> tuple[list[int], dict[uuid.UUID, VideoInfo]]:
+    """Quarantine events naming another tenant's user or video, or a position past the video's end.
+
+    Returns the positions (in ``batch.events``) of the events that pass, and the videos' info.
+    """
+    users = {e.user_id for e in batch.events}
+    known_users = set(
+        session.execute(
+            text("SELECT id FROM users WHERE tenant_id = :t AND id = ANY(CAST(:ids AS uuid[]))"),
+            {"t": tenant_id, "ids": sorted(users)},
+        ).scalars()
+    )
+    video_ids = {v for e in batch.events if (v := getattr(e.data, "video_id", None)) is not None}
+    videos = load_videos(session, video_ids)
+    limits = {v: info.duration_seconds + POSITION_TOLERANCE_SECONDS for v, info in videos.items()}
+    keep: list[int] = []
+    for position, event in enumerate(batch.events):
+        problem: tuple[str, str] | None = None
+        data = event.data
+        video_id = getattr(data, "video_id", None)
+        single = getattr(data, "position", None)
+        if event.user_id not in known_users:
+            problem = ("user_id", f"{event.user_id} is not a user of this tenant")
+        elif video_id is None or (single is not None and single <= limits.get(video_id, -1.0)):
+            pass  # no video, or the common case: one position within a known video
+        elif video_id not in videos:
+            problem = ("data.video_id", f"{video_id} is not a video of this tenant")
+        else:
+            reason = check_positions(event, videos[video_id].duration_seconds)
+            if reason is not None:
+                where, _, why = reason.partition(": ")
+                problem = (where, why)
+        if problem is None:
+            keep.append(position)
+        else:
+            rejected = Rejected(batch.indexes[position], batch.raws[position], problem[0], problem[1])
+            batch.rejected.append(rejected)
+    return keep, videos
+
+
+def _month(moment: datetime) -> datetime:
+    utc = moment.astimezone(UTC)
+    return datetime(utc.year, utc.month, 1, tzinfo=UTC)
+
+
+def month_starts(moments: Iterable[datetime]) -> list[datetime]:
+    """The UTC months (as their first instant) spanned by ``moments``: partitions are UTC months.
+
+    Every month from the earliest to the latest when they are at most two years apart (a batch normally
+    spans a few days, and comparing is cheaper than converting every moment), else the distinct ones.
+    """
+    values = list(moments)
+    if not values:
+        return []
+    first, last = _month(min(values)), _month(max(values))
+    if (last.year - first.year) * 12 + last.month - first.month > 24:
+        return sorted({_month(m) for m in values})
+    months = [first]
+    while months[-1] < last:
+        previous = months[-1]
+        months.append(
+            previous.replace(year=previous.year + previous.month // 12, month=previous.month % 12 + 1)
+        )
+    return months
+
+
+def ensure_partitions(session_or_conn: Any, moments: Iterable[datetime]) -> int:
+    """Create the monthly ``analytics_events`` partitions holding ``moments`` (idempotent); returns how many
+    were created."""
+    months = month_starts(moments)
+    if not months:
+        return 0
+    created = session_or_conn.execute(
+        text(
+            "SELECT coalesce(sum(ilp_ensure_month_partitions('analytics_events', m, m)), 0) "
+            "FROM unnest(CAST(:months AS timestamptz[])) AS m"
+        ),
+        {"months": months},
+    ).scalar_one()
+    return int(created)
+
+
+def _lock(session: Session, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> None:
+    """Serialise batches that could store the same id: same users (small batches) or the whole tenant."""
+    tenant_key = f"ilp_ingest:{tenant_id}"
+    if len(users) > USER_LOCK_LIMIT:
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": tenant_key})
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:k, 0))"), {"k": tenant_key})
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS text[])) AS k"),
+        {"keys": [f"{tenant_key}:{u}" for u in sorted(users)]},
+    )
+
+
+# Returns the staged ids that were *not* inserted (already stored): usually none, so nothing to transfer.
+_INSERT = """
+    WITH inserted AS (
+        INSERT INTO analytics_events (tenant_id, id, occurred_at, user_id, session_id, type, data, context)
+        SELECT %(t)s, s.id, s.occurred_at, s.user_id, s.session_id, s.type, CAST(s.data AS jsonb),
+               CAST(s.context AS jsonb)
+        FROM ilp_ingest_stage s
+        WHERE NOT EXISTS (SELECT FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = s.id)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    )
+    SELECT s.id FROM ilp_ingest_stage s WHERE NOT EXISTS (SELECT FROM inserted i WHERE i.id = s.id)
+"""
+
+
+def _copy_and_insert(session: Session, tenant_id: uuid.UUID, rows: list[StageRow]) -> set[uuid.UUID]:
+    """Stage ``rows`` and insert the new ones; returns the ids that were already stored.
+
+    The staging table stays until the transaction ends, holding the ids of the new events only.
+    """
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS ilp_ingest_stage")  # a previous batch of the same transaction
+        cur.execute(
+            "CREATE TEMP TABLE ilp_ingest_stage (id uuid, occurred_at timestamptz, user_id uuid, "
+            "session_id uuid, type text, data text, context text) ON COMMIT DROP"
+        )
+        with cur.copy(
+            "COPY ilp_ingest_stage (id, occurred_at, user_id, session_id, type, data, context) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(_STAGE_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_INSERT, {"t": tenant_id})
+        skipped = {r[0] for r in cur.fetchall()}
+        if skipped and len(skipped) < len(rows):  # keep exactly the new events (the refold skips them)
+            cur.execute("DELETE FROM ilp_ingest_stage WHERE id = ANY(%s)", [list(skipped)])
+    return skipped
+
+
+def store_batch(
+    session: Session,
+    tenant_id: uuid.UUID,
+    batch: PreparedBatch,
+    *,
+    source: str | None = None,
+    partitions_ready: bool = False,
+) -> BatchResult:
+    """Check, quarantine, insert and fold one prepared batch in the session's transaction."""
+    keep, videos = _check_references(session, tenant_id, batch) if batch.events else ([], {})
+    quarantine(session, tenant_id, batch.rejected, source)
+    events = [batch.events[i] for i in keep]
+    rows = [batch.rows[i] for i in keep]
+    progress = ProgressReport()
+    if rows:
+        if not partitions_ready:
+            ensure_partitions(session, (e.occurred_at for e in events))
+        _lock(session, tenant_id, {e.user_id for e in events})
+        skipped = _copy_and_insert(session, tenant_id, rows)
+        new_events = [e for e in events if e.id not in skipped] if skipped else events
+        progress = apply_events(session, events=new_events, videos=videos, staged=True)
+    else:
+        new_events, skipped = [], set()
+    return BatchResult(
+        start=batch.start,
+        size=batch.size,
+        stored_ids=[e.id for e in new_events],
+        duplicates=batch.duplicates + len(skipped),
+        rejected=sorted(batch.rejected, key=lambda r: r.index),
+        progress=progress,
+    )

@@ -1,0 +1,137 @@
+"""Pure parts of ingest: months of partitions, JSON lines, quarantine payloads, the prefetch thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from platform_core.activity.events import Rejected
+from platform_core.activity.fold import ProgressFold, VideoInfo
+from platform_core.activity.ingest import IngestReport, RejectedInput, _in_background, decode_json_lines
+from platform_core.activity.ingest_batch import BatchResult, month_starts
+from platform_core.activity.ingest_prepare import prepare_batch
+from platform_core.activity.progress import ProgressReport
+from platform_core.activity.quarantine import MAX_QUARANTINE_PAYLOAD_CHARS, quarantine_id, quarantine_payload
+
+
+def test_partition_months_are_utc_months() -> None:
+    east = timezone(timedelta(hours=9))
+    moments = [
+        datetime(2025, 3, 1, 5, 0, tzinfo=east),  # 2025-02-28 20:00 UTC
+        datetime(2025, 5, 31, 23, 0, tzinfo=timezone(-timedelta(hours=2))),  # 2025-06-01 01:00 UTC
+    ]
+    assert month_starts(moments) == [datetime(2025, m, 1, tzinfo=UTC) for m in (2, 3, 4, 5, 6)]
+    assert month_starts([datetime(2024, 12, 31, 23, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)]) == [
+        datetime(2024, 12, 1, tzinfo=UTC),
+        datetime(2025, 1, 1, tzinfo=UTC),
+    ]
+    far = [datetime(1999, 1, 5, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC)]  # only the months present
+    assert month_starts(far) == [datetime(1999, 1, 1, tzinfo=UTC), datetime(2025, 7, 1, tzinfo=UTC)]
+    assert month_starts([]) == []
+
+
+def test_json_lines_keep_bad_lines_as_rejections() -> None:
+    items = list(decode_json_lines(['{"a": 1}\n', "\n", "{oops\n", "[1, 2]\n"]))
+    assert items[0] == {"a": 1} and items[2] == [1, 2]
+    bad = items[1]
+    assert isinstance(bad, RejectedInput) and bad.field == "$" and bad.reason.startswith("line 3: not JSON")
+    assert bad.payload == {"line": 3, "text": "{oops\n"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"b": 1, "a": float("nan")}, {"a": "nan", "b": 1}),
+        ({"s": "x\x00y"}, {"s": "x\ufffdy"}),
+        ({"s": "\ud800"}, {"s": "?"}),
+        (["a", 1], {"value": ["a", 1]}),
+        (7, {"value": 7}),
+        ({"when": datetime(2025, 1, 1, tzinfo=UTC)}, {"when": "2025-01-01 00:00:00+00:00"}),
+    ],
+)
+def test_quarantine_payloads_are_representable(raw: Any, expected: dict[str, Any]) -> None:
+    assert json.loads(quarantine_payload(raw)) == expected
+
+
+def test_quarantine_payloads_are_capped_and_ids_deterministic() -> None:
+    huge = quarantine_payload({"blob": "x" * (MAX_QUARANTINE_PAYLOAD_CHARS + 10)})
+    assert set(json.loads(huge)) == {"truncated"}
+    payload = quarantine_payload({"type": "x"})
+    assert quarantine_id(payload, "type", "unknown") == quarantine_id(payload, "type", "unknown")
+    assert quarantine_id(payload, "type", "unknown") != quarantine_id(payload, "type", "other")
+
+
+def test_prepare_batch_rejects_future_events_and_counts_resends() -> None:
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "login",
+        "occurred_at": (now + timedelta(hours=25)).isoformat(),
+        "user_id": str(uuid.uuid4()),
+        "data": {},
+    }
+    ok = {**event, "id": str(uuid.uuid4()), "occurred_at": (now + timedelta(hours=23)).isoformat()}
+    batch = prepare_batch([event, ok, dict(ok), RejectedInput({"x": 1}, "$", "upstream")], 10, now=now)
+    assert [(r.index, r.field) for r in batch.rejected] == [(10, "occurred_at"), (13, "$")]
+    assert len(batch.events) == 1 and batch.duplicates == 1 and batch.indexes == [11]
+
+
+def test_prefetch_surfaces_errors_and_stops_early() -> None:
+    def failing():
+        yield 1
+        raise RuntimeError("source broke")
+
+    assert next(iter(_in_background(failing()))) == 1
+    with pytest.raises(RuntimeError, match="source broke"):
+        list(_in_background(failing()))
+    produced: list[int] = []
+
+    def endless():
+        k = 0
+        while True:
+            produced.append(k)
+            yield k
+            k += 1
+
+    stream = _in_background(endless())
+    assert [next(stream) for _ in range(3)] == [0, 1, 2]
+    stream.close()  # the helper thread stops instead of running ahead forever
+    assert len(produced) <= 6
+    assert not [t for t in threading.enumerate() if t.name == "ilp-ingest-prepare" and t.is_alive()]
+
+
+def test_report_counts_reasons_and_samples() -> None:
+    report = IngestReport()
+    rejected = [Rejected(k, {}, "data.position", f"reason {k % 60}") for k in range(70)]
+    report.add(BatchResult(0, 100, [uuid.uuid4()] * 20, 10, rejected, ProgressReport(pairs=3)))
+    data = report.to_dict()
+    assert (data["received"], data["stored"], data["duplicates"], data["quarantined"]) == (100, 20, 10, 70)
+    assert len(data["samples"]) == 20 and data["progress_pairs"] == 3
+    assert sum(data["reasons"].values()) == 70 and "(other reasons)" in data["reasons"]
+
+
+def test_fold_refuses_events_older_than_what_it_folded() -> None:
+    from platform_core.activity.events import parse_event
+
+    def play(at: int) -> Any:
+        return parse_event(
+            {
+                "id": str(uuid.uuid4()),
+                "type": "video_play",
+                "occurred_at": (datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=at)).isoformat(),
+                "user_id": str(uuid.uuid4()),
+                "data": {"video_id": str(uuid.uuid4()), "position": 0},
+            }
+        )
+
+    fold = ProgressFold()
+    fold.apply([play(10)], VideoInfo(60))
+    assert not fold.can_extend([play(5)]) and fold.can_extend([play(11)])
+    with pytest.raises(ValueError, match="refold"):
+        fold.apply([play(5)], VideoInfo(60))
+    assert ProgressFold.from_json({"version": 0}) is None and ProgressFold.from_json({}) is None
