@@ -24,21 +24,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+# In the order a new user meets them: run it, the database, people, activity, grading, AI, analysis, upkeep.
+app.command()(demo.demo)
+app.command()(demo.dashboard)
 app.add_typer(db.app, name="db")
-app.add_typer(ops_cli.app, name="ops")
-app.add_typer(gdpr_cli.app, name="gdpr")
-app.add_typer(analytics_cli.app, name="analytics")
-app.command("export")(analytics_cli.export)
-app.add_typer(notebooks_cli.app, name="notebooks")
-app.add_typer(grading_cli.app, name="grade")
-app.add_typer(ai_cli.app, name="ai")
-app.command("ingest")(activity.ingest)
-app.add_typer(activity.xapi_app, name="xapi")
 app.add_typer(tenants.tenant_app, name="tenant")
 app.add_typer(tenants.user_app, name="user")
 app.command("seed")(seed_cli.seed)
-app.command()(demo.demo)
-app.command()(demo.dashboard)
+app.command("ingest")(activity.ingest)
+app.add_typer(activity.xapi_app, name="xapi")
+app.add_typer(grading_cli.app, name="grade")
+app.add_typer(ai_cli.app, name="ai")
+app.add_typer(analytics_cli.app, name="analytics")
+app.command("export")(analytics_cli.export)
+app.add_typer(notebooks_cli.app, name="notebooks")
+app.add_typer(ops_cli.app, name="ops")
+app.add_typer(gdpr_cli.app, name="gdpr")
 
 
 @app.callback()
