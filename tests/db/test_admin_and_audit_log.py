@@ -17,8 +17,12 @@ from tests.factories import new_tenant
 def org(database):
     tenant = new_tenant("adm")
     with tenant_session(tenant.tenant_id) as s:
-        admin = create_user(s, email="admin@adm.test", display_name="Ada", role="admin", password="admin-pass-1")
-        teacher = create_user(s, email="teach@adm.test", display_name="Ted", role="teacher", password="teach-pass-1")
+        admin = create_user(
+            s, email="admin@adm.test", display_name="Ada", role="admin", password="admin-pass-1"
+        )
+        teacher = create_user(
+            s, email="teach@adm.test", display_name="Ted", role="teacher", password="teach-pass-1"
+        )
     tenant.ids.update(admin=admin.id, teacher=teacher.id)
     return tenant
 
