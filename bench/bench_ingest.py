@@ -9,7 +9,8 @@ decoded JSON objects a player sends. Each phase writes to a tenant of its own, i
 ``analytics_events`` table, whose partitions for the period exist beforehand. Rows:
 
 - ``raw binary COPY`` (baseline): the same rows, already built as Python tuples, copied by the owner
-  (no RLS, no validation, no deduplication, no progress) straight into ``analytics_events``.
+  (no RLS, no validation, no deduplication, no progress) straight into ``analytics_events``, under the
+  same garbage-collector thresholds as ingest.
 - ``ingest_events``: the platform API end to end: validation, user/video/position checks, COPY into a
   staging table, the idempotent insert (id looked up across partitions), progress/session/lesson fold,
   one transaction per batch.
@@ -42,7 +43,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
-from platform_core.activity.ingest import ingest_events
+from platform_core.activity.ingest import _fewer_gc_passes, ingest_events
 from platform_core.activity.progress import recompute_progress
 from platform_core.db import migrate
 from platform_core.db.engine import dispose_engines, owner_engine
@@ -159,7 +160,8 @@ def raw_rows(tenant_id: uuid.UUID, events: list[dict[str, Any]]) -> list[tuple[A
 
 
 def raw_copy(rows: list[tuple[Any, ...]]) -> None:
-    with owner_engine().connect() as conn:
+    # under the same garbage-collector settings as ingest, so the baseline is not handicapped by them
+    with _fewer_gc_passes(), owner_engine().connect() as conn:
         driver = conn.connection.driver_connection
         assert driver is not None
         with (

@@ -45,14 +45,21 @@ _uuids: dict[str, UUID] = {}
 _contexts: dict[tuple[str | None, str | None], tuple[EventContext, str]] = {}
 
 
+_allows_extra: dict[type[Any], bool] = {}
+
+
 def _construct(cls: type[Any], values: dict[str, Any], fields_set: set[str]) -> Any:
     """What ``cls.model_construct(**values)`` builds when ``values`` holds every field, without its
     per-call bookkeeping (the models here have no private attributes and no validators on construct)."""
+    allow = _allows_extra.get(cls)
+    if allow is None:
+        allow = _allows_extra[cls] = cls.model_config.get("extra") == "allow"
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
-    object.__setattr__(obj, "__pydantic_extra__", {} if cls.model_config.get("extra") == "allow" else None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    setattr_ = object.__setattr__
+    setattr_(obj, "__dict__", values)
+    setattr_(obj, "__pydantic_fields_set__", fields_set)
+    setattr_(obj, "__pydantic_extra__", {} if allow else None)
+    setattr_(obj, "__pydantic_private__", None)
     return obj
 
 
@@ -84,17 +91,23 @@ def _plain_text(value: Any, limit: int) -> bool:
 
 
 def _context(raw: Any) -> tuple[EventContext, str] | None:
-    if type(raw) is not dict or not raw.keys() <= {"user_agent", "app_version"}:
+    """Context of at most a user agent and an app version, both strings (a key that is present with
+    ``null`` takes the models' path). Devices repeat theirs, so the checked result is cached."""
+    if type(raw) is not dict:
         return None
     agent, version = raw.get("user_agent"), raw.get("app_version")
-    if (agent is not None and not _plain_text(agent, 1024)) or (
-        version is not None and not _plain_text(version, 64)
-    ):
+    if (type(agent) is not str and agent is not None) or (type(version) is not str and version is not None):
+        return None
+    if len(raw) != (agent is not None) + (version is not None):  # other keys, or an explicit null
         return None
     key = (agent, version)
     known = _contexts.get(key)
     if known is None:
-        given = {k: v for k, v in (("user_agent", agent), ("app_version", version)) if k in raw}
+        if (agent is not None and not _plain_text(agent, 1024)) or (
+            version is not None and not _plain_text(version, 64)
+        ):
+            return None
+        given = {k: v for k, v in (("user_agent", agent), ("app_version", version)) if v is not None}
         known = (
             EventContext.model_construct(**given),
             json.dumps(given, ensure_ascii=False, separators=(",", ":")),

@@ -83,6 +83,8 @@ contexts = mostly(
             {}, optional={"user_agent": st.integers(), "app_version": st.text(min_size=60)}
         ),
         st.fixed_dictionaries({"device": st.just("phone")}),
+        st.fixed_dictionaries({"user_agent": texts, "app_version": st.none()}),
+        st.fixed_dictionaries({"user_agent": st.none()}),
         st.just([]),
     ),
 )
