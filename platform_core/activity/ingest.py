@@ -262,8 +262,8 @@ _ensured_lock = threading.Lock()
 
 def _ensure_partitions_ahead(batch: PreparedBatch) -> None:
     """Create missing partitions in a short transaction of their own, so the batch's transaction does not
-    hold the lock ``CREATE TABLE ... PARTITION OF`` takes on the parent (the batch checks again, cheaply,
-    in case one was detached since: this process remembers the months it made sure of)."""
+    hold the lock ``CREATE TABLE ... PARTITION OF`` takes on the parent. This process remembers the months
+    it made sure of; a partition detached since makes the insert fail, and the batch is run again."""
     engine = app_engine()
     key = engine.url.render_as_string(hide_password=True)
     months = {(key, m.year, m.month) for m in month_starts(e.occurred_at for e in batch.events)}
@@ -277,16 +277,27 @@ def _ensure_partitions_ahead(batch: PreparedBatch) -> None:
         _ensured_months.update(missing)
 
 
+def _partition_missing(exc: BaseException) -> bool:
+    """A partition this process made sure of was detached (archived) since."""
+    error = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc  # COPY runs on the driver directly
+    return isinstance(error, psycopg.errors.CheckViolation) and "no partition of relation" in str(error)
+
+
 def _store_committed(
     tenant_id: uuid.UUID, batch: PreparedBatch, source: str | None, retries: int, report: IngestReport
 ) -> BatchResult:
-    attempt = 0
+    attempt, recheck = 0, False
     while True:
         try:
             _ensure_partitions_ahead(batch)
             with tenant_session(tenant_id) as session:
-                return store_batch(session, tenant_id, batch, source=source)
+                return store_batch(session, tenant_id, batch, source=source, partitions_ready=not recheck)
         except Exception as exc:
+            if _partition_missing(exc) and not recheck:
+                with _ensured_lock:
+                    _ensured_months.clear()
+                recheck = True  # once more, making sure of the partitions inside the transaction
+                continue
             if not _connection_lost(exc) or attempt >= retries:
                 raise
             attempt += 1

@@ -151,6 +151,17 @@ def test_partitions_are_created_for_the_months_a_batch_needs(school: School, own
         assert s.execute(text("SELECT count(*) FROM analytics_events")).scalar_one() == 1
 
 
+def test_a_partition_archived_since_is_made_again(school: School, owner_conn) -> None:
+    first = event(school, occurred_at="2016-05-10T12:00:00+00:00")
+    assert ingest_events(school.tenant_id, events=[first]).stored == 1  # this process now knows 2016-05
+    owner_conn.execute(text("ALTER TABLE analytics_events DETACH PARTITION analytics_events_p2016_05"))
+    owner_conn.execute(text("DROP TABLE analytics_events_p2016_05"))
+    owner_conn.commit()
+    second = event(school, occurred_at="2016-05-20T12:00:00+00:00")
+    assert ingest_events(school.tenant_id, events=[second]).stored == 1
+    assert school.count("SELECT count(*) FROM analytics_events WHERE occurred_at < '2017-01-01'") == 1
+
+
 def test_ids_are_idempotency_keys_within_a_tenant_only(school: School) -> None:
     other = make_school("twin")
     mine = event(school)
