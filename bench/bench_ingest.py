@@ -14,6 +14,8 @@ decoded JSON objects a player sends. Each phase writes to a tenant of its own, i
 - ``ingest_events``: the platform API end to end: validation, user/video/position checks, COPY into a
   staging table, the idempotent insert (id looked up across partitions), progress/session/lesson fold,
   one transaction per batch.
+- ``ingest_events, no progress fold``: the same path with ``progress.apply_events`` stubbed out (bench
+  only, to show what folding progress, sessions and lessons in the same transaction costs).
 - ``ingest_events, replay``: the same events again (everything is a duplicate).
 - ``id check alone``: just the lookup of a batch's ids across partitions (the price of catching an id
   re-sent with another occurred_at), per event.
@@ -43,8 +45,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, text
 
+from platform_core.activity import ingest_batch
 from platform_core.activity.ingest import _fewer_gc_passes, ingest_events
-from platform_core.activity.progress import recompute_progress
+from platform_core.activity.progress import ProgressReport, recompute_progress
 from platform_core.db import migrate
 from platform_core.db.engine import dispose_engines, owner_engine
 from platform_core.db.runtime import owner_url
@@ -177,6 +180,16 @@ def raw_copy(rows: list[tuple[Any, ...]]) -> None:
         conn.commit()
 
 
+@contextmanager
+def no_progress_fold() -> Iterator[None]:
+    saved = ingest_batch.apply_events
+    ingest_batch.apply_events = lambda *args, **kwargs: ProgressReport()  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        ingest_batch.apply_events = saved  # type: ignore[assignment]
+
+
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = call()
@@ -251,6 +264,13 @@ def run(count: int, batch_size: int, repeat: int, students: int, videos: int) ->
                         recompute_progress(s, student_id=student_id, video_id=video_id)
 
             keep("refold", timed(refold)[0] * count / max(playback, 1))
+            other, users, vids = school(students, videos)
+            fresh = make_events(count, users, vids)
+            with no_progress_fold():
+                keep(
+                    "no_fold",
+                    timed(lambda t=other, e=fresh: ingest_events(t, events=e, batch_size=batch_size))[0],
+                )
         tenant, users, vids = school(students, videos)
         small = make_events(max(count // 10, 1), users, vids, seed=2)
         small_rows = raw_rows(tenant, small)
@@ -277,6 +297,7 @@ def show(result: dict[str, Any]) -> None:
     labels = {
         "raw": "raw binary COPY (baseline)",
         "ingest": "ingest_events (platform API)",
+        "no_fold": "ingest_events, no progress fold (bench only)",
         "replay": "ingest_events, replay (all duplicates)",
         "id_check": f"id check alone ({result['partitions']} partitions)",
         "refold": "refold from stored events",

@@ -1,6 +1,7 @@
-"""Learner activity, pure core: event envelope validation, watched-segment arithmetic and xAPI mapping.
+"""Learner activity: what the player (or the simulator) writes, and how it becomes progress.
 
-Submodules: ``events`` (pydantic models, ``parse_event``, ``validate_batch``), ``segments`` (interval
-union, coverage, ``PlaybackTracker``) and ``xapi`` (xAPI 1.0.3 / Video Profile statements). Nothing here
-touches the database; the ingest service builds on these.
+Pure core: ``events`` (envelope and per-type models), ``segments`` (interval union, coverage,
+``PlaybackTracker``) and ``xapi`` (xAPI 1.0.3 / Video Profile mapping). Database services: ``sessions``
+(cross-device sync), ``progress``/``fold``/``lessons`` (watched segments and completion), ``ingest``
+(idempotent batch ingest with quarantine) and ``xapi_io`` (export and import).
 """

@@ -6,9 +6,9 @@ and its events count as stored only once that transaction has committed (``on_ba
 tenant is the one given, never one named in the payload. Valid events are stored, invalid ones are kept in
 ``event_quarantine`` with the field and the reason, resends are counted as duplicates and change nothing.
 
-Validation of the next batch runs in a helper thread while the database works on the current one, so on
-two cores the Python and the PostgreSQL halves of the work overlap. Memory stays flat: at most two batches
-are held at a time.
+Validation of the next batch runs in a helper thread while the database works on the current one, and the
+cyclic garbage collector runs less often meanwhile (see :func:`_fewer_gc_passes`). Memory stays flat: at
+most three batches (one being stored, one ready, one being validated) are held at a time.
 
 With ``retries``, a batch whose connection broke (server restarted, killed, failed over) is run again
 once the server answers; a batch is idempotent, so a commit whose acknowledgement was lost is simply

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from sqlalchemy import RowMapping, text
@@ -180,10 +181,20 @@ def _check_position(position: float) -> float:
     return float(position)
 
 
+@lru_cache(maxsize=1024)
+def _validated_text(model: type[DeviceInfo] | type[SessionState], text: str, root: str) -> str:
+    return json.dumps(validated_json(model, json.loads(text), root=root))
+
+
 def _json_or_none(model: type[DeviceInfo] | type[SessionState], value: Any, root: str) -> str | None:
+    """Validated JSON text; a device sends the same info with every heartbeat, so results are cached."""
     if value is None:
         return None
-    return json.dumps(validated_json(model, value, root=root))
+    try:
+        key = json.dumps(value, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidInput(root, "must be a JSON object") from None
+    return _validated_text(model, key, root)
 
 
 def sync_session(
