@@ -77,3 +77,31 @@ def multiselect_param(
     elif param in st.query_params:
         del st.query_params[param]
     return chosen
+
+
+def content_filters(
+    scope: Any, *, all_classes: str = "All classes", all_videos: str | None = "All videos"
+) -> tuple[str | None, str | None, str | None]:
+    """Class, lesson and video pickers in one row, each narrowing the next and bound to query params.
+
+    ``all_videos=None`` makes a video required (no "all" entry)."""
+    from dashboard import data  # the data layer imports Streamlit caching; keep this module light
+
+    f1, f2, f3 = st.columns(3)
+    classes = data.class_list(scope)
+    class_id = select_param(
+        "Class", dict(zip(classes["class_id"], classes["name"], strict=True)),
+        param="class", allow_all=all_classes, container=f1,
+    )  # fmt: skip
+    lessons = data.lesson_list(scope, class_id=class_id)
+    lesson_id = select_param(
+        "Lesson", dict(zip(lessons["lesson_id"], lessons["title"], strict=True)),
+        param="lesson", allow_all="All lessons", container=f2,
+    )  # fmt: skip
+    videos = data.video_list(scope, lesson_id=lesson_id)
+    video_options = dict(zip(videos["video_id"], videos["title"], strict=True))
+    if all_videos is None:
+        video_id = select_param("Video", video_options, param="video", container=f3)
+    else:
+        video_id = select_param("Video", video_options, param="video", allow_all=all_videos, container=f3)
+    return class_id, lesson_id, video_id

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.components.filters import select_param
+from dashboard.components.filters import content_filters
 from dashboard.components.links import link_to
 from dashboard.components.page import page
 from dashboard.components.tables import table
@@ -25,31 +25,7 @@ FLAG_TEXT = {
     "few_respondents": "few answers yet",
 }
 
-f1, f2, f3 = st.columns(3)
-classes = data.class_list(scope)
-class_id = select_param(
-    "Class",
-    dict(zip(classes["class_id"], classes["name"], strict=True)),
-    param="class",
-    allow_all="All classes",
-    container=f1,
-)
-lessons = data.lesson_list(scope, class_id=class_id)
-lesson_id = select_param(
-    "Lesson",
-    dict(zip(lessons["lesson_id"], lessons["title"], strict=True)),
-    param="lesson",
-    allow_all="All lessons",
-    container=f2,
-)
-videos = data.video_list(scope, lesson_id=lesson_id)
-video_id = select_param(
-    "Video",
-    dict(zip(videos["video_id"], videos["title"], strict=True)),
-    param="video",
-    allow_all="All videos",
-    container=f3,
-)
+class_id, lesson_id, video_id = content_filters(scope)
 
 analysis = data.item_analysis(scope, class_id, lesson_id, video_id)
 if analysis.is_empty():

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.charts import mmss
-from dashboard.components.filters import select_param
+from dashboard.components.filters import content_filters
 from dashboard.components.links import link_to
 from dashboard.components.page import page
 from dashboard.components.tables import table
@@ -23,27 +23,7 @@ STEP_LABELS = {
     "completed": "Completed",
 }
 
-f1, f2, f3 = st.columns(3)
-classes = data.class_list(scope)
-class_id = select_param(
-    "Class",
-    dict(zip(classes["class_id"], classes["name"], strict=True)),
-    param="class",
-    allow_all="All students",
-    container=f1,
-)
-lessons = data.lesson_list(scope, class_id=class_id)
-lesson_id = select_param(
-    "Lesson",
-    dict(zip(lessons["lesson_id"], lessons["title"], strict=True)),
-    param="lesson",
-    allow_all="All lessons",
-    container=f2,
-)
-videos = data.video_list(scope, lesson_id=lesson_id)
-video_id = select_param(
-    "Video", dict(zip(videos["video_id"], videos["title"], strict=True)), param="video", container=f3
-)
+class_id, lesson_id, video_id = content_filters(scope, all_classes="All students", all_videos=None)
 if video_id is None:
     st.info("No videos here yet.")
     st.stop()
