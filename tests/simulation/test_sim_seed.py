@@ -143,7 +143,18 @@ def _ids(tenant_id: uuid.UUID) -> dict[str, list]:
         }
 
 
-def test_demo_tenant_is_seeded_once_with_the_demo_accounts(embedded) -> None:
+@pytest.fixture
+def empty_embedded(fresh_database):
+    """A migrated database of its own: other suites seed the demo tenant into the shared one."""
+    if fresh_database.server != "embedded":
+        pytest.skip("the demo seed runs on the embedded server")
+    from platform_core.db import migrate
+
+    migrate.upgrade("heads")
+    return fresh_database
+
+
+def test_demo_tenant_is_seeded_once_with_the_demo_accounts(empty_embedded) -> None:
     from platform_core.demo import DEMO_ACCOUNTS, DEMO_TENANT, ensure_demo_tenant
 
     created = ensure_demo_tenant(now=_anchor())
