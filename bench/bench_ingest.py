@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/bench_ingest.py [--events N] [--batch-size B] [--j
 Runs against a scratch database created (and dropped afterwards) on the server of ``DATABASE_URL``, or on
 the embedded server when it is unset, migrated to head. The events are a realistic mix: students watching
 videos (play, heartbeats every 10 s, pauses, seeks, completes) and navigating (page views, clicks), as the
-decoded JSON objects a player sends. Each phase writes to a tenant of its own, into the same
+decoded JSON objects a player sends, in time order. Each phase writes to a tenant of its own, into the same
 ``analytics_events`` table, whose partitions for the period exist beforehand. Rows:
 
 - ``raw binary COPY`` (baseline): the same rows, already built as Python tuples, copied by the owner
@@ -14,9 +14,11 @@ decoded JSON objects a player sends. Each phase writes to a tenant of its own, i
 - ``ingest_events``: the platform API end to end: validation, user/video/position checks, COPY into a
   staging table, the idempotent insert (id looked up across partitions), progress/session/lesson fold,
   one transaction per batch.
-- ``ingest_events, no progress fold``: the same path with ``progress.apply_events`` stubbed out (bench
+- ``ingest_events, no progress fold``: the same path with ``progress.begin_fold`` stubbed out (bench
   only, to show what folding progress, sessions and lessons in the same transaction costs).
 - ``ingest_events, replay``: the same events again (everything is a duplicate).
+- ``ingest_events, sessions out of order``: other events of the same kind, sent session after session
+  rather than in time order, so that many pairs must be refolded from their stored events.
 - ``id check alone``: just the lookup of a batch's ids across partitions (the price of catching an id
   re-sent with another occurred_at), per event.
 - ``refold from stored events``: recomputing every (student, video) from its stored events, the
@@ -47,7 +49,7 @@ from sqlalchemy import create_engine, text
 
 from platform_core.activity import ingest_batch
 from platform_core.activity.ingest import _fewer_gc_passes, ingest_events
-from platform_core.activity.progress import ProgressReport, recompute_progress
+from platform_core.activity.progress import recompute_progress
 from platform_core.db import migrate
 from platform_core.db.engine import dispose_engines, owner_engine
 from platform_core.db.runtime import owner_url
@@ -105,9 +107,11 @@ def school(students: int, videos: int) -> tuple[uuid.UUID, list[uuid.UUID], list
 
 
 def make_events(
-    count: int, users: list[uuid.UUID], videos: list[uuid.UUID], seed: int = 1
+    count: int, users: list[uuid.UUID], videos: list[uuid.UUID], seed: int = 1, *, in_time_order: bool = True
 ) -> list[dict[str, Any]]:
-    """Raw events (decoded JSON) of viewing sessions and navigation, in time order per learner."""
+    """Raw events (decoded JSON) of viewing sessions and navigation at random moments of twenty days, in
+    time order as a log of them would be; with ``in_time_order=False``, session after session instead, so
+    that many sessions arrive after later ones of the same learner and video (late delivery)."""
     rng = random.Random(seed)
     start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     events: list[dict[str, Any]] = []
@@ -143,7 +147,10 @@ def make_events(
                 position = target
         emit("video_pause", user, at, {"video_id": v, "position": position})
         emit("click", user, at, {"target": "button#next"})
-    return events[:count]
+    del events[count:]
+    if in_time_order:
+        events.sort(key=lambda e: e["occurred_at"])
+    return events
 
 
 def raw_rows(tenant_id: uuid.UUID, events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -182,12 +189,12 @@ def raw_copy(rows: list[tuple[Any, ...]]) -> None:
 
 @contextmanager
 def no_progress_fold() -> Iterator[None]:
-    saved = ingest_batch.apply_events
-    ingest_batch.apply_events = lambda *args, **kwargs: ProgressReport()  # type: ignore[assignment]
+    saved = ingest_batch.begin_fold
+    ingest_batch.begin_fold = lambda *args, **kwargs: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        ingest_batch.apply_events = saved  # type: ignore[assignment]
+        ingest_batch.begin_fold = saved  # type: ignore[assignment]
 
 
 def timed(call: Callable[[], Any]) -> tuple[float, Any]:
@@ -254,6 +261,12 @@ def run(count: int, batch_size: int, repeat: int, students: int, videos: int) ->
                 timed(lambda t=tenant, e=events: ingest_events(t, events=e, batch_size=batch_size))[0],
             )
             keep("id_check", id_check_seconds(tenant, events, batch_size))
+            late_tenant, users, vids = school(students, videos)
+            late = make_events(count, users, vids, in_time_order=False)
+            seconds, late_report = timed(
+                lambda t=late_tenant, e=late: ingest_events(t, events=e, batch_size=batch_size)
+            )
+            keep("late", seconds)
             with tenant_session(tenant) as s:
                 pairs = s.execute(text("SELECT student_id, video_id FROM student_progress")).all()
             playback = sum(1 for e in events if e["type"] != "page_view" and e["type"] != "click")
@@ -286,6 +299,7 @@ def run(count: int, batch_size: int, repeat: int, students: int, videos: int) ->
         "stored": report.stored,
         "quarantined": report.quarantined,
         "progress_pairs": report.progress_pairs,
+        "late_refolded_pairs": late_report.refolded_pairs,
         "rates": rates,
         "ratio_to_raw_copy": {name: rate / rates["raw"] for name, rate in rates.items()},
         "peak_kib": memory,
@@ -299,6 +313,7 @@ def show(result: dict[str, Any]) -> None:
         "ingest": "ingest_events (platform API)",
         "no_fold": "ingest_events, no progress fold (bench only)",
         "replay": "ingest_events, replay (all duplicates)",
+        "late": f"ingest_events, sessions out of order ({result['late_refolded_pairs']:,} refolds)",
         "id_check": f"id check alone ({result['partitions']} partitions)",
         "refold": "refold from stored events",
     }

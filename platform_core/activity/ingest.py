@@ -6,9 +6,11 @@ and its events count as stored only once that transaction has committed (``on_ba
 tenant is the one given, never one named in the payload. Valid events are stored, invalid ones are kept in
 ``event_quarantine`` with the field and the reason, resends are counted as duplicates and change nothing.
 
-Validation of the next batch runs in a helper thread while the database works on the current one, and the
-cyclic garbage collector runs less often meanwhile (see :func:`_fewer_gc_passes`). Memory stays flat: at
-most three batches (one being stored, one ready, one being validated) are held at a time.
+The next batch is read from the input between transactions and validated while the server inserts the
+current one (the insert is pipelined, see :mod:`ingest_batch`), all in the calling thread: no helper thread
+competes with it for the interpreter. The cyclic garbage collector runs less often meanwhile (see
+:func:`_fewer_gc_passes`). Memory stays flat: at most two batches (one being stored, the next one) are held
+at a time.
 
 With ``retries``, a batch whose connection broke (server restarted, killed, failed over) is run again
 once the server answers; a batch is idempotent, so a commit whose acknowledgement was lost is simply
@@ -20,7 +22,6 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import queue
 import threading
 import time
 import uuid
@@ -36,7 +37,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from platform_core.activity.events import Rejected
-from platform_core.activity.ingest_batch import BatchResult, ensure_partitions, month_starts, store_batch
+from platform_core.activity.ingest_batch import (
+    BatchResult,
+    KnownReferences,
+    ensure_partitions,
+    month_starts,
+    store_batch,
+)
 from platform_core.activity.ingest_prepare import KnownDuplicate, PreparedBatch, RejectedInput, prepare_batch
 from platform_core.db.engine import app_engine
 from platform_core.db.session import TENANT_KEY, tenant_session
@@ -171,48 +178,43 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-_DONE = object()
+class _Lookahead:
+    """The input as prepared batches, one batch ahead.
 
+    The next chunk is read from the input between transactions (reading may block, e.g. on standard input,
+    and must not do so while a batch holds its locks); :meth:`prepare_next` validates it, which needs no
+    I/O and is what ingest runs while the server inserts the current batch.
+    """
 
-def _in_background(source: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """Run ``source`` in a helper thread, ``depth`` items ahead; its exceptions surface here."""
-    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    def __init__(self, events: Iterable[Any], batch_size: int) -> None:
+        self._chunks = _chunks(events, batch_size)
+        self._start = 0
+        self._read: list[Any] | None = None
+        self._ready: PreparedBatch | None = None
 
-    def produce() -> None:
-        try:
-            for item in source:
-                while not stop.is_set():
-                    try:
-                        buffer.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put(_DONE)
-        except BaseException as exc:
-            buffer.put(exc)
+    def prepare_next(self) -> None:
+        if self._read is not None:
+            self._ready = prepare_batch(self._read, self._start)
+            self._start += len(self._read)
+            self._read = None
 
-    worker = threading.Thread(target=produce, name="ilp-ingest-prepare", daemon=True)
-    worker.start()
-    try:
+    def _read_next(self) -> None:
+        if self._read is None and self._ready is None:
+            self._read = next(self._chunks, None)
+
+    def __iter__(self) -> Iterator[PreparedBatch]:
         while True:
-            item = buffer.get()
-            if item is _DONE:
+            self._read_next()
+            self.prepare_next()
+            if self._ready is None:
                 return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        for _ in range(40):  # unblock a producer waiting on a full buffer; one stuck reading its source
-            try:  # (e.g. standard input) is a daemon thread and is left behind after two seconds
-                buffer.get_nowait()
-            except queue.Empty:
-                worker.join(0.05)
-            if not worker.is_alive():
-                break
+            batch, self._ready = self._ready, None
+            try:
+                self._read_next()
+            except Exception as exc:  # the input broke: store what was read before it, then say so
+                yield batch
+                raise exc
+            yield batch
 
 
 # ------------------------------------------------------------------------------------ garbage collector
@@ -283,20 +285,37 @@ def _partition_missing(exc: BaseException) -> bool:
     return isinstance(error, psycopg.errors.CheckViolation) and "no partition of relation" in str(error)
 
 
+def _stored_concurrently(exc: BaseException) -> bool:
+    """Another transaction stored an event with the same key meanwhile (an id reused by another user, so
+    that the advisory locks did not serialise the two batches): run the batch again, which counts it as a
+    duplicate."""
+    error = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    if not isinstance(error, psycopg.errors.UniqueViolation):
+        return False
+    return (error.diag.table_name or "").startswith("analytics_events")
+
+
+StoreBatch = Callable[[Session, PreparedBatch, bool], BatchResult]
+
+
 def _store_committed(
-    tenant_id: uuid.UUID, batch: PreparedBatch, source: str | None, retries: int, report: IngestReport
+    tenant_id: uuid.UUID, batch: PreparedBatch, store: StoreBatch, retries: int, report: IngestReport
 ) -> BatchResult:
-    attempt, recheck = 0, False
+    """``store`` the batch in a transaction of its own, running it again when that is the cure."""
+    attempt, recheck, rerun = 0, False, False
     while True:
         try:
             _ensure_partitions_ahead(batch)
             with tenant_session(tenant_id) as session:
-                return store_batch(session, tenant_id, batch, source=source, partitions_ready=not recheck)
+                return store(session, batch, not recheck)
         except Exception as exc:
             if _partition_missing(exc) and not recheck:
                 with _ensured_lock:
                     _ensured_months.clear()
                 recheck = True  # once more, making sure of the partitions inside the transaction
+                continue
+            if _stored_concurrently(exc) and not rerun:
+                rerun = True
                 continue
             if not _connection_lost(exc) or attempt >= retries:
                 raise
@@ -324,7 +343,7 @@ def ingest_events(
     when the caller commits). ``source`` labels quarantine rows (e.g. the file name). Items may also be
     :class:`RejectedInput` (refused upstream: quarantined as given) or :class:`KnownDuplicate`.
     ``retries`` re-runs a batch whose connection was lost (tenant mode only). ``prefetch=False`` validates
-    in the calling thread (no helper thread).
+    each batch only once the previous one is stored, instead of while the server inserts it.
     """
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"batch_size must be in [1, {MAX_BATCH_SIZE}], got {batch_size}")
@@ -340,31 +359,35 @@ def ingest_events(
     report = IngestReport()
     started = time.perf_counter()
 
-    def prepared() -> Iterator[PreparedBatch]:
-        start = 0
-        for chunk in _chunks(events, batch_size):
-            yield prepare_batch(chunk, start)
-            start += len(chunk)
+    batches = _Lookahead(events, batch_size)
+    meanwhile = batches.prepare_next if prefetch else None
+    known = KnownReferences()
 
-    batches = _in_background(prepared()) if prefetch else prepared()
+    def store(session: Session, batch: PreparedBatch, partitions_ready: bool = False) -> BatchResult:
+        return store_batch(
+            session,
+            tenant_id,
+            batch,
+            source=source,
+            partitions_ready=partitions_ready,
+            while_inserting=meanwhile,
+            known=known,
+        )
+
     with _fewer_gc_passes():
-        try:
-            for batch in batches:
-                try:
-                    if session is not None:
-                        result = store_batch(session, tenant_id, batch, source=source)
-                    else:
-                        result = _store_committed(tenant_id, batch, source, retries, report)
-                except Exception as exc:
-                    if session is None and _connection_lost(exc):
-                        report.seconds = time.perf_counter() - started
-                        raise IngestInterrupted(report, exc) from exc
-                    raise
-                report.add(result)
-                if on_batch is not None:
-                    on_batch(result)
-        finally:
-            if hasattr(batches, "close"):
-                batches.close()  # type: ignore[union-attr]
+        for batch in batches:
+            try:
+                if session is not None:
+                    result = store(session, batch)
+                else:
+                    result = _store_committed(tenant_id, batch, store, retries, report)
+            except Exception as exc:
+                if session is None and _connection_lost(exc):
+                    report.seconds = time.perf_counter() - started
+                    raise IngestInterrupted(report, exc) from exc
+                raise
+            report.add(result)
+            if on_batch is not None:
+                on_batch(result)
     report.seconds = time.perf_counter() - started
     return report

@@ -7,17 +7,26 @@ positions lie within ``[0, duration]``), quarantines what failed, and inserts th
 1. binary ``COPY`` into a ``TEMP ... ON COMMIT DROP`` staging table (``COPY`` into a table with Row-Level
    Security is refused to the application role);
 2. under a transaction-scoped advisory lock (per user for small batches, per tenant for large ones) so that
-   concurrent batches cannot both store one id, ``INSERT ... SELECT ... WHERE NOT EXISTS ... ON CONFLICT
-   DO NOTHING``: the id is looked up in every partition through ``ix_analytics_events_tenant_id_id``,
+   concurrent batches cannot both store one id, ``INSERT ... SELECT ... WHERE id NOT IN (stored ids)``
+   (no ``ON CONFLICT``, which costs a speculative insertion per row: the one race the locks leave, an id
+   reused by another user in a concurrent batch, fails on the primary key and the batch is run again): the
+   batch's ids are looked up in every partition through
+   ``ix_analytics_events_tenant_id_id`` (``id = ANY(...)``: index probes, whatever the table size; a join
+   against the tenant's events is what the planner picks otherwise, and it grows with every batch),
    because the same id re-sent with another ``occurred_at`` would not collide on the primary key;
 3. the events actually inserted, and only those, are folded into progress (``progress.apply_events``).
+
+The insert is sent in pipeline mode, so the client does not sit idle while the server runs it: the
+progress rows are locked beforehand, and the fold (which needs no database once they are read) is computed
+meanwhile, together with whatever the caller passes as ``while_inserting`` (ingest validates the next
+batch there). The fold is recomputed, rarely, when some events turn out to be stored already.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -27,7 +36,7 @@ from sqlalchemy.orm import Session
 from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, Rejected, check_positions
 from platform_core.activity.fold import VideoInfo
 from platform_core.activity.ingest_prepare import PreparedBatch, StageRow
-from platform_core.activity.progress import ProgressReport, apply_events, load_videos
+from platform_core.activity.progress import Folded, ProgressReport, begin_fold, load_videos
 from platform_core.activity.quarantine import quarantine
 
 #: Up to this many distinct users in a batch lock per user; larger batches lock the whole tenant.
@@ -48,22 +57,37 @@ class BatchResult:
 
 
 # ------------------------------------------------------------------------------------- database checks
+@dataclass
+class KnownReferences:
+    """Users and videos of the tenant already found by earlier batches of one ingest call, so that later
+    batches look up only the new ones. (One that is deleted meanwhile fails the insert on its foreign key,
+    as it would between the check and the insert anyway.)"""
+
+    users: set[uuid.UUID] = field(default_factory=set)
+    videos: dict[uuid.UUID, VideoInfo] = field(default_factory=dict)
+
+    def look_up(self, session: Session, tenant_id: uuid.UUID, batch: PreparedBatch) -> None:
+        users = {e.user_id for e in batch.events} - self.users
+        if users:
+            self.users.update(
+                session.execute(
+                    text("SELECT id FROM users WHERE tenant_id = :t AND id = ANY(CAST(:ids AS uuid[]))"),
+                    {"t": tenant_id, "ids": sorted(users)},
+                ).scalars()
+            )
+        video_ids = {v for e in batch.events if (v := getattr(e.data, "video_id", None)) is not None}
+        self.videos.update(load_videos(session, video_ids - self.videos.keys()))
+
+
 def _check_references(
-    session: Session, tenant_id: uuid.UUID, batch: PreparedBatch
+    session: Session, tenant_id: uuid.UUID, batch: PreparedBatch, known: KnownReferences
 ) -> tuple[list[int], dict[uuid.UUID, VideoInfo]]:
     """Quarantine events naming another tenant's user or video, or a position past the video's end.
 
     Returns the positions (in ``batch.events``) of the events that pass, and the videos' info.
     """
-    users = {e.user_id for e in batch.events}
-    known_users = set(
-        session.execute(
-            text("SELECT id FROM users WHERE tenant_id = :t AND id = ANY(CAST(:ids AS uuid[]))"),
-            {"t": tenant_id, "ids": sorted(users)},
-        ).scalars()
-    )
-    video_ids = {v for e in batch.events if (v := getattr(e.data, "video_id", None)) is not None}
-    videos = load_videos(session, video_ids)
+    known.look_up(session, tenant_id, batch)
+    known_users, videos = known.users, known.videos
     limits = {v: info.duration_seconds + POSITION_TOLERANCE_SECONDS for v, info in videos.items()}
     keep: list[int] = []
     for position, event in enumerate(batch.events):
@@ -152,16 +176,20 @@ _INSERT = """
         SELECT %(t)s, s.id, s.occurred_at, s.user_id, s.session_id, s.type, CAST(s.data AS jsonb),
                CAST(s.context AS jsonb)
         FROM ilp_ingest_stage s
-        WHERE NOT EXISTS (SELECT FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = s.id)
-        ON CONFLICT DO NOTHING
+        WHERE s.id NOT IN (
+            SELECT e.id FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = ANY(%(ids)s)
+        )
         RETURNING id
     )
     SELECT s.id FROM ilp_ingest_stage s WHERE NOT EXISTS (SELECT FROM inserted i WHERE i.id = s.id)
 """
 
 
-def _copy_and_insert(session: Session, tenant_id: uuid.UUID, rows: list[StageRow]) -> set[uuid.UUID]:
-    """Stage ``rows`` and insert the new ones; returns the ids that were already stored.
+def _copy_and_insert(
+    session: Session, tenant_id: uuid.UUID, rows: list[StageRow], while_inserting: Callable[[], None]
+) -> set[uuid.UUID]:
+    """Stage ``rows`` and insert the new ones, running ``while_inserting`` as the server works; returns the
+    ids that were already stored.
 
     The staging table stays until the transaction ends, holding the ids of the new events only.
     """
@@ -180,8 +208,10 @@ def _copy_and_insert(session: Session, tenant_id: uuid.UUID, rows: list[StageRow
             copy.set_types(_STAGE_TYPES)
             for row in rows:
                 copy.write_row(row)
-        cur.execute(_INSERT, {"t": tenant_id})
-        skipped = {r[0] for r in cur.fetchall()}
+        with driver.pipeline():  # sent without waiting for the result
+            cur.execute(_INSERT, {"t": tenant_id, "ids": [row[0] for row in rows]})
+            while_inserting()
+            skipped = {r[0] for r in cur.fetchall()}
         if skipped and len(skipped) < len(rows):  # keep exactly the new events (the refold skips them)
             cur.execute("DELETE FROM ilp_ingest_stage WHERE id = ANY(%s)", [list(skipped)])
     return skipped
@@ -194,9 +224,18 @@ def store_batch(
     *,
     source: str | None = None,
     partitions_ready: bool = False,
+    while_inserting: Callable[[], None] | None = None,
+    known: KnownReferences | None = None,
 ) -> BatchResult:
-    """Check, quarantine, insert and fold one prepared batch in the session's transaction."""
-    keep, videos = _check_references(session, tenant_id, batch) if batch.events else ([], {})
+    """Check, quarantine, insert and fold one prepared batch in the session's transaction.
+
+    ``while_inserting`` runs while the server inserts the events (not at all when there is none to insert);
+    ``known`` carries the users and videos found by earlier batches of the same call.
+    """
+    if batch.events:
+        keep, videos = _check_references(session, tenant_id, batch, known or KnownReferences())
+    else:
+        keep, videos = [], {}
     quarantine(session, tenant_id, batch.rejected, source)
     events = [batch.events[i] for i in keep]
     rows = [batch.rows[i] for i in keep]
@@ -205,9 +244,19 @@ def store_batch(
         if not partitions_ready:
             ensure_partitions(session, (e.occurred_at for e in events))
         _lock(session, tenant_id, {e.user_id for e in events})
-        skipped = _copy_and_insert(session, tenant_id, rows)
+        pending = begin_fold(session, events=events, videos=videos)
+        folded: list[Folded] = []
+
+        def meanwhile() -> None:
+            if pending is not None:
+                folded.append(pending.compute())
+            if while_inserting is not None:
+                while_inserting()
+
+        skipped = _copy_and_insert(session, tenant_id, rows, meanwhile)
         new_events = [e for e in events if e.id not in skipped] if skipped else events
-        progress = apply_events(session, events=new_events, videos=videos, staged=True)
+        if pending is not None:
+            progress = pending.finish(session, folded[0], skipped=skipped, staged=True)
     else:
         new_events, skipped = [], set()
     return BatchResult(

@@ -16,49 +16,63 @@ The session rows follow the events under the same rule as :func:`sessions.sync_s
 time wins), and ``lesson_progress`` is recomputed for the lessons holding the affected videos: a lesson is
 complete when all its videos are.
 
+:func:`apply_events` runs in three steps that ingest calls separately (:func:`begin_fold`, then
+:meth:`PendingFold.compute` in a helper thread while the database stores the batch, then
+:meth:`PendingFold.finish`): the rows are locked before the events are inserted, the fold is computed
+from memory on the assumption that every event is new, and it is computed again only when some turned out
+to be stored already.
+
 Only these ``student_progress`` columns are written here: ``milestone_details`` and ``remedial_detours``
 belong to :mod:`platform_core.activity.milestones`.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import EventBase, InvalidEvent, parse_event
+from platform_core.activity.events import EventBase
 from platform_core.activity.fold import (
     PLAYBACK_TYPES,
     SESSION_TYPES,
     ProgressFold,
+    SessionMove,
     VideoInfo,
     session_move,
 )
 from platform_core.activity.lessons import update_lesson_progress
+from platform_core.activity.progress_store import (
+    VIEW_COLUMNS,
+    Pair,
+    load_videos,
+    lock_rows,
+    progress_update,
+    session_tenant,
+    stored_events,
+    write_progress,
+)
 from platform_core.activity.segments import Segment, segments_from_json
 from platform_core.activity.sessions import DEFAULT_IDLE_AFTER, apply_session_moves
-from platform_core.db.session import TENANT_KEY
 from platform_core.validation import InvalidInput
 
 __all__ = [
+    "Folded",
+    "PendingFold",
     "ProgressReport",
     "ProgressView",
     "apply_events",
+    "begin_fold",
     "get_progress",
     "load_videos",
     "recompute_progress",
 ]
-
-log = logging.getLogger(__name__)
-Pair = tuple[uuid.UUID, uuid.UUID]  # (student_id, video_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +101,6 @@ class ProgressReport:
     lessons: int = 0
 
 
-_VIEW_COLUMNS = """student_id, video_id, watched_segments, watched_seconds, total_watch_seconds, coverage,
-    completion_threshold, is_completed, completed_at, last_position_seconds, last_event_at, tracker_state"""
-
-
-def _tenant(session: Session) -> uuid.UUID:
-    tenant_id = session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        raise ValueError("a tenant session is required (platform_core.db.session.tenant_session)")
-    return tenant_id
-
-
 def _view(row: Mapping[str, Any]) -> ProgressView:
     fold = ProgressFold.from_json(row["tracker_state"])
     reached = {uuid.UUID(k): v for k, v in fold.milestones.items()} if fold else {}
@@ -117,196 +120,118 @@ def _view(row: Mapping[str, Any]) -> ProgressView:
     )
 
 
-def load_videos(session: Session, video_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, VideoInfo]:
-    """Duration and completion threshold of the tenant's videos among ``video_ids``."""
-    ids = sorted(set(video_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        text(
-            "SELECT id, duration_seconds, completion_threshold FROM videos "
-            "WHERE tenant_id = :t AND id = ANY(CAST(:ids AS uuid[]))"
-        ),
-        {"t": _tenant(session), "ids": ids},
-    )
-    return {r.id: VideoInfo(r.duration_seconds, r.completion_threshold) for r in rows}
+@dataclass
+class Folded:
+    """What :meth:`PendingFold.compute` found: the new ``student_progress`` values of the pairs that could be
+    extended from memory, the pairs to refold from their stored events, and the session moves."""
+
+    updates: dict[Pair, dict[str, Any]]
+    refold: list[Pair]
+    moves: dict[Pair, SessionMove]
 
 
-# LATERAL: one index scan per (student, video) whatever the statistics say (a hash join over all of the
-# tenant's events is what a planner with stale statistics picks otherwise).
-_STORED = """
-    SELECT e.id, e.type, e.occurred_at, e.user_id, e.session_id, e.data, e.context
-    FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS text[])) AS p(student_id, video_id)
-    CROSS JOIN LATERAL (
-        SELECT * FROM analytics_events e
-        WHERE e.tenant_id = :t AND e.user_id = p.student_id
-          AND e.data ? 'video_id' AND e.data ->> 'video_id' = p.video_id
-          AND e.type = ANY(CAST(:types AS text[])) {exclude}
-    ) e
-"""
-_NOT_LISTED = _STORED.format(exclude="AND NOT (e.id = ANY(CAST(:exclude AS uuid[])))")
-# The ingest staging table holds exactly the ids of the events being applied: no need to send them
-# (NOT IN over a subquery becomes a hashed subplan, fine without statistics on the temporary table).
-_NOT_STAGED = _STORED.format(exclude="AND e.id NOT IN (SELECT s.id FROM ilp_ingest_stage s)")
+@dataclass
+class PendingFold:
+    """Events to fold, grouped by (student, video), with the progress rows already locked.
 
-
-def _stored_events(
-    session: Session,
-    tenant_id: uuid.UUID,
-    pairs: Sequence[Pair],
-    exclude: Sequence[uuid.UUID],
-    *,
-    staged: bool = False,
-) -> dict[Pair, list[EventBase]]:
-    """The stored playback events of ``pairs``, except the ids in ``exclude`` (already in memory; with
-    ``staged``, the ids in the ingest staging table)."""
-    params: dict[str, Any] = {
-        "t": tenant_id,
-        "students": [p[0] for p in pairs],
-        "videos": [str(p[1]) for p in pairs],
-        "types": sorted(PLAYBACK_TYPES),
-    }
-    if not staged:
-        params["exclude"] = list(exclude)
-    rows = session.execute(text(_NOT_STAGED if staged else _NOT_LISTED), params).mappings()
-    found: dict[Pair, list[EventBase]] = defaultdict(list)
-    for row in rows:
-        raw = {k: v for k, v in row.items() if v is not None}
-        try:
-            event = parse_event(raw)  # what ingest stored passes; a row written some other way may not
-        except InvalidEvent as exc:
-            log.warning("stored event %s skipped in the progress fold: %s", row["id"], exc)
-            continue
-        found[(event.user_id, event.data.video_id)].append(event)  # type: ignore[attr-defined]
-    return found
-
-
-def _lock_rows(
-    session: Session, tenant_id: uuid.UUID, pairs: Sequence[Pair]
-) -> dict[Pair, Mapping[str, Any]]:
-    """Create missing progress rows, then lock all of them in key order and return them."""
-    students = [p[0] for p in pairs]
-    video_ids = [p[1] for p in pairs]
-    session.execute(
-        text(
-            """
-            INSERT INTO student_progress (tenant_id, student_id, video_id, completion_threshold)
-            SELECT :t, p.student_id, p.video_id, v.completion_threshold
-            FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[])) AS p(student_id, video_id)
-            JOIN videos v ON v.tenant_id = :t AND v.id = p.video_id
-            ORDER BY p.student_id, p.video_id
-            ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
-            """
-        ),
-        {"t": tenant_id, "students": students, "videos": video_ids},
-    )
-    rows = session.execute(
-        text(
-            f"""
-            SELECT sp.id, {_VIEW_COLUMNS}
-            FROM student_progress sp
-            WHERE sp.tenant_id = :t AND (sp.student_id, sp.video_id) IN (
-                SELECT * FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[])))
-            ORDER BY sp.student_id, sp.video_id
-            FOR UPDATE
-            """  # noqa: S608 - constant column list
-        ),
-        {"t": tenant_id, "students": students, "videos": video_ids},
-    ).mappings()
-    return {(r["student_id"], r["video_id"]): r for r in rows}
-
-
-_UPDATE_PROGRESS = text(
+    :meth:`compute` touches no database (ingest runs it in a helper thread while the batch is inserted);
+    :meth:`finish` writes, in the session that :func:`begin_fold` locked the rows in.
     """
-    UPDATE student_progress sp SET
-        watched_segments = CAST(u.segments AS jsonb),
-        watched_seconds = u.watched_seconds,
-        total_watch_seconds = u.total_watch_seconds,
-        coverage = u.coverage,
-        completion_threshold = u.threshold,
-        is_completed = u.is_completed,
-        completed_at = u.completed_at,
-        last_position_seconds = u.last_position,
-        last_event_at = u.last_event_at,
-        tracker_state = CAST(u.state AS jsonb),
-        updated_at = now()
-    FROM unnest(
-        CAST(:ids AS uuid[]), CAST(:segments AS text[]), CAST(:watched AS float8[]), CAST(:total AS float8[]),
-        CAST(:coverage AS float8[]), CAST(:threshold AS float8[]), CAST(:completed AS boolean[]),
-        CAST(:completed_at AS timestamptz[]), CAST(:last_position AS float8[]),
-        CAST(:last_event_at AS timestamptz[]), CAST(:state AS text[])
-    ) AS u(id, segments, watched_seconds, total_watch_seconds, coverage, threshold, is_completed,
-           completed_at, last_position, last_event_at, state)
-    WHERE sp.tenant_id = :t AND sp.id = u.id
-    """
-)
+
+    tenant_id: uuid.UUID
+    #: session-relevant events by pair (the session rows follow them)
+    by_pair: dict[Pair, list[EventBase]]
+    #: playback events by pair (the progress rows fold them)
+    playback: dict[Pair, list[EventBase]]
+    videos: Mapping[uuid.UUID, VideoInfo]
+    rows: dict[Pair, Mapping[str, Any]]
+    idle_after: timedelta = DEFAULT_IDLE_AFTER
+
+    def without(self, skipped: Collection[uuid.UUID]) -> PendingFold:
+        """The same fold without the events in ``skipped`` (found stored already)."""
+
+        def keep(groups: dict[Pair, list[EventBase]]) -> dict[Pair, list[EventBase]]:
+            kept = {p: [e for e in es if e.id not in skipped] for p, es in groups.items()}
+            return {p: es for p, es in kept.items() if es}
+
+        return replace(self, by_pair=keep(self.by_pair), playback=keep(self.playback))
+
+    def compute(self, *, refold_all: bool = False) -> Folded:
+        """Extend the stored folds with the new events, in memory; pairs whose new events do not all come
+        after the stored fold (late delivery, or a fold stored by another version) are left to refold."""
+        updates: dict[Pair, dict[str, Any]] = {}
+        refold: list[Pair] = []
+        for pair, new in sorted(self.playback.items()):
+            row = self.rows[pair]
+            state = row["tracker_state"]
+            stored = ProgressFold.from_json(state)
+            if refold_all or (state and (stored is None or not stored.can_extend(new))):
+                refold.append(pair)
+                continue
+            fold = stored if stored is not None else ProgressFold()  # no fold yet: nothing stored before
+            fold.apply(new, self.videos[pair[1]])
+            updates[pair] = progress_update(row, fold, self.videos[pair[1]])
+        moves = {
+            p: m for p, es in self.by_pair.items() if (m := session_move(es, self.videos[p[1]])) is not None
+        }
+        return Folded(updates, refold, moves)
+
+    def finish(
+        self, session: Session, folded: Folded, *, skipped: Collection[uuid.UUID] = (), staged: bool = False
+    ) -> ProgressReport:
+        """Write what :meth:`compute` found (recomputed without ``skipped`` when some events were stored
+        already), refold the late pairs from their stored events, and update sessions and lessons."""
+        if skipped:
+            pending = self.without(skipped)
+            return pending.finish(session, pending.compute(), staged=staged)
+        report = ProgressReport(refolded=len(folded.refold))
+        _refold(session, self, folded, staged=staged)
+        write_progress(session, self.tenant_id, [folded.updates[p] for p in sorted(folded.updates)])
+        report.pairs = len(folded.updates)
+        report.sessions = apply_session_moves(session, moves=folded.moves, idle_after=self.idle_after)
+        report.lessons = update_lesson_progress(session, pairs=sorted(self.by_pair))
+        return report
 
 
-def _write_progress(session: Session, tenant_id: uuid.UUID, updates: list[dict[str, Any]]) -> None:
-    if not updates:
+def _refold(session: Session, pending: PendingFold, folded: Folded, *, staged: bool) -> None:
+    """Fold ``folded.refold`` from all their stored events plus the new ones, into ``folded.updates``."""
+    if not folded.refold:
         return
-    columns = {
-        "ids": "id",
-        "segments": "segments",
-        "watched": "watched_seconds",
-        "total": "total_watch_seconds",
-        "coverage": "coverage",
-        "threshold": "completion_threshold",
-        "completed": "is_completed",
-        "completed_at": "completed_at",
-        "last_position": "last_position_seconds",
-        "last_event_at": "last_event_at",
-        "state": "state",
-    }
-    params: dict[str, Any] = {name: [u[key] for u in updates] for name, key in columns.items()}
-    session.execute(_UPDATE_PROGRESS, {"t": tenant_id, **params})
+    exclude = [] if staged else [e.id for pair in folded.refold for e in pending.playback[pair]]
+    older = stored_events(session, pending.tenant_id, folded.refold, exclude, staged=staged)
+    for pair in folded.refold:
+        fold = ProgressFold()
+        video = pending.videos[pair[1]]
+        fold.apply([*older.get(pair, []), *pending.playback[pair]], video)
+        folded.updates[pair] = progress_update(pending.rows[pair], fold, video)
 
 
-def _progress_update(row: Mapping[str, Any], fold: ProgressFold, video: VideoInfo) -> dict[str, Any]:
-    summary = fold.summary(video)
-    return {
-        **summary,
-        "id": row["id"],
-        "segments": json.dumps(summary["watched_segments"]),
-        "is_completed": summary["completed_at"] is not None,
-        "state": json.dumps(fold.to_json()),
-    }
-
-
-def _fold_pairs(
+def begin_fold(
     session: Session,
-    tenant_id: uuid.UUID,
-    new_events: Mapping[Pair, list[EventBase]],
-    videos: Mapping[uuid.UUID, VideoInfo],
     *,
-    refold_all: bool = False,
-    staged: bool = False,
-) -> tuple[list[dict[str, Any]], int]:
-    pairs = sorted(new_events)
-    rows = _lock_rows(session, tenant_id, pairs)
-    folds: dict[Pair, ProgressFold] = {}
-    refold: list[Pair] = []
-    for pair in pairs:
-        state = rows[pair]["tracker_state"]
-        stored = ProgressFold.from_json(state)
-        if refold_all or (state and (stored is None or not stored.can_extend(new_events[pair]))):
-            refold.append(pair)  # late events, or a fold stored by another version
-        else:  # no fold yet: no event of the pair was stored through ingest before, start empty
-            folds[pair] = stored if stored is not None else ProgressFold()
-    if refold:
-        exclude = [] if staged else [e.id for pair in refold for e in new_events[pair]]
-        older = _stored_events(session, tenant_id, refold, exclude, staged=staged)
-        for pair in refold:
-            fold = ProgressFold()
-            fold.apply([*older.get(pair, []), *new_events[pair]], videos[pair[1]])
-            folds[pair] = fold
-    updates = []
-    for pair in pairs:
-        if pair not in refold:
-            folds[pair].apply(new_events[pair], videos[pair[1]])
-        updates.append(_progress_update(rows[pair], folds[pair], videos[pair[1]]))
-    _write_progress(session, tenant_id, updates)
-    return updates, len(refold)
+    events: Iterable[EventBase],
+    videos: Mapping[uuid.UUID, VideoInfo] | None = None,
+    idle_after: timedelta = DEFAULT_IDLE_AFTER,
+) -> PendingFold | None:
+    """Group ``events`` by (student, video) and lock (creating them if needed) the progress rows they fold
+    into; ``None`` when no event concerns a video. See :func:`apply_events` for the arguments."""
+    tenant_id = session_tenant(session)
+    by_pair: dict[Pair, list[EventBase]] = defaultdict(list)
+    for event in events:
+        if event.type in SESSION_TYPES:
+            by_pair[(event.user_id, event.data.video_id)].append(event)  # type: ignore[attr-defined]
+    if not by_pair:
+        return None
+    known = dict(videos or {})
+    missing = {v for _, v in by_pair if v not in known}
+    known.update(load_videos(session, missing))
+    unknown = sorted({v for _, v in by_pair if v not in known})
+    if unknown:
+        raise InvalidInput("data.video_id", f"no video {unknown[0]} in this tenant")
+    playback = {p: [e for e in es if e.type in PLAYBACK_TYPES] for p, es in by_pair.items()}
+    playback = {p: es for p, es in playback.items() if es}
+    rows = lock_rows(session, tenant_id, sorted(playback)) if playback else {}
+    return PendingFold(tenant_id, dict(by_pair), playback, known, rows, idle_after)
 
 
 def apply_events(
@@ -324,29 +249,10 @@ def apply_events(
     ``idle_after`` are not made active by a backfill. ``staged`` (ingest only): the temporary table
     ``ilp_ingest_stage`` holds exactly the ids of ``events``.
     """
-    tenant_id = _tenant(session)
-    by_pair: dict[Pair, list[EventBase]] = defaultdict(list)
-    for event in events:
-        if event.type in SESSION_TYPES:
-            by_pair[(event.user_id, event.data.video_id)].append(event)  # type: ignore[attr-defined]
-    if not by_pair:
+    pending = begin_fold(session, events=events, videos=videos, idle_after=idle_after)
+    if pending is None:
         return ProgressReport()
-    known = dict(videos or {})
-    missing = {v for _, v in by_pair if v not in known}
-    known.update(load_videos(session, missing))
-    unknown = sorted({v for _, v in by_pair if v not in known})
-    if unknown:
-        raise InvalidInput("data.video_id", f"no video {unknown[0]} in this tenant")
-    playback = {p: [e for e in es if e.type in PLAYBACK_TYPES] for p, es in by_pair.items()}
-    playback = {p: es for p, es in playback.items() if es}
-    report = ProgressReport()
-    if playback:
-        updates, report.refolded = _fold_pairs(session, tenant_id, playback, known, staged=staged)
-        report.pairs = len(updates)
-    moves = {p: m for p, es in by_pair.items() if (m := session_move(es, known[p[1]])) is not None}
-    report.sessions = apply_session_moves(session, moves=moves, idle_after=idle_after)
-    report.lessons = update_lesson_progress(session, pairs=sorted(by_pair))
-    return report
+    return pending.finish(session, pending.compute(), staged=staged)
 
 
 def recompute_progress(session: Session, *, student_id: uuid.UUID, video_id: uuid.UUID) -> ProgressView:
@@ -355,7 +261,7 @@ def recompute_progress(session: Session, *, student_id: uuid.UUID, video_id: uui
     For repairs and audits: the result equals what incremental ingest maintains. Lesson progress of the
     video's lessons is recomputed too.
     """
-    tenant_id = _tenant(session)
+    tenant_id = session_tenant(session)
     videos = load_videos(session, [video_id])
     if video_id not in videos:
         raise InvalidInput("video_id", f"no video {video_id} in this tenant")
@@ -366,8 +272,9 @@ def recompute_progress(session: Session, *, student_id: uuid.UUID, video_id: uui
     ).scalar()
     if not exists:
         raise InvalidInput("student_id", f"no user {student_id} in this tenant")
-    _fold_pairs(session, tenant_id, {pair: []}, videos, refold_all=True)
-    update_lesson_progress(session, pairs=[pair])
+    rows = lock_rows(session, tenant_id, [pair])
+    pending = PendingFold(tenant_id, by_pair={pair: []}, playback={pair: []}, videos=videos, rows=rows)
+    pending.finish(session, pending.compute(refold_all=True))
     view = get_progress(session, student_id=student_id, video_id=video_id)
     assert view is not None  # the row was just written
     return view
@@ -378,10 +285,10 @@ def get_progress(session: Session, *, student_id: uuid.UUID, video_id: uuid.UUID
     row = (
         session.execute(
             text(
-                f"SELECT {_VIEW_COLUMNS} FROM student_progress "  # noqa: S608 - constant column list
+                f"SELECT {VIEW_COLUMNS} FROM student_progress "  # noqa: S608 - constant column list
                 "WHERE tenant_id = :t AND student_id = :s AND video_id = :v"
             ),
-            {"t": _tenant(session), "s": student_id, "v": video_id},
+            {"t": session_tenant(session), "s": student_id, "v": video_id},
         )
         .mappings()
         .first()

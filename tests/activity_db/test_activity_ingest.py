@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from platform_core.activity.ingest import BatchResult, ingest_events
+from platform_core.activity.ingest import BatchResult, IngestReport, ingest_events
+from platform_core.activity.ingest_batch import ensure_partitions
 from tests.activity_db.conftest import T0, Player, School, make_school, scripted_viewing
 
 
@@ -236,6 +237,50 @@ def test_concurrent_ingests_of_overlapping_batches_store_each_id_once(database) 
     assert sum(r.duplicates for r in reports) == 3 * 400
     assert school.count("SELECT count(*) FROM analytics_events") == 400
     assert school.count("SELECT count(DISTINCT id) FROM analytics_events") == 400
+
+
+def test_an_id_stored_meanwhile_by_another_users_batch_counts_as_a_duplicate(school: School) -> None:
+    """The one race the advisory locks leave open (one id sent for two users at once) fails on the primary
+    key; the batch is run again and the id counts as a duplicate, nothing else is lost."""
+    taken = event(school, "page_view", student=1, data={"path": "/other"})
+    mine = [{**taken, "user_id": str(school.students[0]), "data": {"path": "/mine"}}]
+    mine.append(event(school, "page_view", at=1, data={"path": "/next"}))
+    with school.session() as s:
+        ensure_partitions(s, [T0])  # beforehand: creating one locks the parent table until commit
+    with school.session() as blocker:  # holds the conflicting row, uncommitted, while ingest inserts
+        blocker.execute(
+            text(
+                "INSERT INTO analytics_events (tenant_id, id, occurred_at, user_id, type, data, context) "
+                "VALUES (:t, :i, :at, :u, 'page_view', CAST(:d AS jsonb), '{}')"
+            ),
+            {
+                "t": school.tenant_id,
+                "i": taken["id"],
+                "at": taken["occurred_at"],
+                "u": taken["user_id"],
+                "d": json.dumps(taken["data"]),
+            },
+        )
+        outcome: list[Any] = []
+
+        def ingest() -> None:
+            try:
+                outcome.append(ingest_events(school.tenant_id, events=mine))
+            except BaseException as exc:  # pragma: no cover - reported below
+                outcome.append(exc)
+
+        worker = threading.Thread(target=ingest)
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive(), "the insert waits for the uncommitted row with the same key"
+    worker.join(30)
+    (report,) = outcome
+    assert isinstance(report, IngestReport), report
+    assert (report.stored, report.duplicates, report.quarantined) == (1, 1, 0)
+    assert school.count("SELECT count(*) FROM analytics_events") == 2
+    with school.session() as s:
+        kept = s.execute(text("SELECT data FROM analytics_events WHERE id = :i"), {"i": taken["id"]})
+        assert kept.scalar_one() == {"path": "/other"}, "the row stored first stays as it was"
 
 
 def test_progress_is_folded_once_for_many_students_in_one_batch(database) -> None:

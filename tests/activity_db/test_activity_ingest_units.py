@@ -1,9 +1,8 @@
-"""Pure parts of ingest: months of partitions, JSON lines, quarantine payloads, the prefetch thread."""
+"""Pure parts of ingest: months of partitions, JSON lines, quarantine payloads, reading ahead."""
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 
 from platform_core.activity.events import Rejected
 from platform_core.activity.fold import ProgressFold, VideoInfo
-from platform_core.activity.ingest import IngestReport, RejectedInput, _in_background, decode_json_lines
+from platform_core.activity.ingest import IngestReport, RejectedInput, _Lookahead, decode_json_lines
 from platform_core.activity.ingest_batch import BatchResult, month_starts
 from platform_core.activity.ingest_prepare import prepare_batch
 from platform_core.activity.progress import ProgressReport
@@ -81,28 +80,35 @@ def test_prepare_batch_rejects_future_events_and_counts_resends() -> None:
     assert len(batch.events) == 1 and batch.duplicates == 1 and batch.indexes == [11]
 
 
-def test_prefetch_surfaces_errors_and_stops_early() -> None:
+def test_lookahead_reads_one_batch_ahead_and_validates_it_on_demand() -> None:
+    consumed: list[int] = []
+
+    def source():
+        for k in range(7):
+            consumed.append(k)
+            yield RejectedInput({"k": k}, "$", "refused upstream")
+
+    batches = _Lookahead(source(), 3)
+    stream = iter(batches)
+    first = next(stream)
+    assert (first.start, first.size, [r.index for r in first.rejected]) == (0, 3, [0, 1, 2])
+    assert consumed == list(range(6)), "the next chunk is read (between transactions), no further"
+    batches.prepare_next()
+    batches.prepare_next()  # idempotent: the chunk read ahead is validated once
+    second = next(stream)
+    assert (second.start, [r.index for r in second.rejected]) == (3, [3, 4, 5])
+    assert [(b.start, b.size) for b in stream] == [(6, 1)]
+
+
+def test_lookahead_yields_what_was_read_before_the_source_failed() -> None:
     def failing():
-        yield 1
+        yield RejectedInput({}, "$", "x")
         raise RuntimeError("source broke")
 
-    assert next(iter(_in_background(failing()))) == 1
+    stream = iter(_Lookahead(failing(), 1))
+    assert next(stream).size == 1
     with pytest.raises(RuntimeError, match="source broke"):
-        list(_in_background(failing()))
-    produced: list[int] = []
-
-    def endless():
-        k = 0
-        while True:
-            produced.append(k)
-            yield k
-            k += 1
-
-    stream = _in_background(endless())
-    assert [next(stream) for _ in range(3)] == [0, 1, 2]
-    stream.close()  # the helper thread stops instead of running ahead forever
-    assert len(produced) <= 6
-    assert not [t for t in threading.enumerate() if t.name == "ilp-ingest-prepare" and t.is_alive()]
+        next(stream)
 
 
 def test_report_counts_reasons_and_samples() -> None:
