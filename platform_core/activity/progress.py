@@ -17,7 +17,7 @@ time wins), and ``lesson_progress`` is recomputed for the lessons holding the af
 complete when all its videos are.
 
 :func:`apply_events` runs in three steps that ingest calls separately (:func:`begin_fold`, then
-:meth:`PendingFold.compute` in a helper thread while the database stores the batch, then
+:meth:`PendingFold.compute` while the server inserts the batch, then
 :meth:`PendingFold.finish`): the rows are locked before the events are inserted, the fold is computed
 from memory on the assumption that every event is new, and it is computed again only when some turned out
 to be stored already.
@@ -134,7 +134,7 @@ class Folded:
 class PendingFold:
     """Events to fold, grouped by (student, video), with the progress rows already locked.
 
-    :meth:`compute` touches no database (ingest runs it in a helper thread while the batch is inserted);
+    :meth:`compute` touches no database (ingest runs it while the server inserts the batch);
     :meth:`finish` writes, in the session that :func:`begin_fold` locked the rows in.
     """
 
