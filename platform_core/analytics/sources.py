@@ -37,6 +37,8 @@ Schema = Mapping[str, pl.DataType | type[pl.DataType]]
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+#: What a table of an export may be called: its name becomes a view name in SQL.
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class SourceError(RuntimeError):
@@ -224,10 +226,29 @@ class DuckDBSource(Source):
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
+    """The export's manifest, checked: its table names become SQL identifiers and its files are read, so
+    a name that is not a plain identifier or a file outside the export is refused (:class:`SourceError`)."""
     manifest = directory / "manifest.json"
     if not manifest.exists():
         raise SourceError(f"{directory} is not an export: manifest.json is missing")
-    return json.loads(manifest.read_text())
+    try:
+        content = json.loads(manifest.read_text())
+    except ValueError as exc:
+        raise SourceError(f"{manifest}: not JSON ({exc})") from None
+    files = content.get("files") if isinstance(content, dict) else None
+    if not isinstance(files, dict):
+        raise SourceError(f"{manifest}: 'files' must map table names to file names")
+    for table, file_name in files.items():
+        if not _TABLE_NAME.fullmatch(str(table)):
+            raise SourceError(f"{manifest}: {table!r} is not a table name (lower-case letters, digits, _)")
+        relative = Path(str(file_name))
+        if (
+            relative.is_absolute()
+            or ".." in relative.parts
+            or not str(file_name).endswith((".parquet", ".csv"))
+        ):
+            raise SourceError(f"{manifest}: {file_name!r} is not a .parquet or .csv file inside the export")
+    return content
 
 
 @contextmanager
