@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 console = Console()
@@ -21,7 +22,8 @@ def print_json(payload: Any) -> None:
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}")
+    """Print ``message`` as an error on one line (never cut inside a path; brackets are not markup)."""
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 

@@ -145,6 +145,7 @@ def test_notebooks_lab_serves_the_folder_with_the_project_kernel(tmp_path: Path)
         client.load_connection_file()
         client.start_channels()
         try:
+            client.wait_for_ready(timeout=120)  # a first start in a fresh clone compiles every import
             printed: list[str] = []
             code = "import os, sys, platform_core; print(sys.prefix); print(os.environ['ILP_NB_TENANT'])"
             client.execute_interactive(
