@@ -182,12 +182,15 @@ class _Lookahead:
     """The input as prepared batches, one batch ahead.
 
     The next chunk is read from the input between transactions (reading may block, e.g. on standard input,
-    and must not do so while a batch holds its locks); :meth:`prepare_next` validates it, which needs no
-    I/O and is what ingest runs while the server inserts the current batch.
+    and must not do so while a batch holds its locks); :meth:`prepare_next` validates it and passes it to
+    ``then``, which needs no I/O and is what ingest runs while the server inserts the current batch.
     """
 
-    def __init__(self, events: Iterable[Any], batch_size: int) -> None:
+    def __init__(
+        self, events: Iterable[Any], batch_size: int, then: Callable[[PreparedBatch], None] | None = None
+    ) -> None:
         self._chunks = _chunks(events, batch_size)
+        self._then = then
         self._start = 0
         self._read: list[Any] | None = None
         self._ready: PreparedBatch | None = None
@@ -197,6 +200,8 @@ class _Lookahead:
             self._ready = prepare_batch(self._read, self._start)
             self._start += len(self._read)
             self._read = None
+            if self._then is not None:
+                self._then(self._ready)
 
     def _read_next(self) -> None:
         if self._read is None and self._ready is None:
@@ -359,9 +364,9 @@ def ingest_events(
     report = IngestReport()
     started = time.perf_counter()
 
-    batches = _Lookahead(events, batch_size)
-    meanwhile = batches.prepare_next if prefetch else None
     known = KnownReferences()
+    batches = _Lookahead(events, batch_size, then=known.check_ahead)
+    meanwhile = batches.prepare_next if prefetch else None
 
     def store(session: Session, batch: PreparedBatch, partitions_ready: bool = False) -> BatchResult:
         return store_batch(

@@ -33,7 +33,7 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, Rejected, check_positions
+from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, EventBase, Rejected, check_positions
 from platform_core.activity.fold import VideoInfo
 from platform_core.activity.ingest_prepare import PreparedBatch, StageRow
 from platform_core.activity.progress import Folded, ProgressReport, begin_fold, load_videos
@@ -59,15 +59,25 @@ class BatchResult:
 # ------------------------------------------------------------------------------------- database checks
 @dataclass
 class KnownReferences:
-    """Users and videos of the tenant already found by earlier batches of one ingest call, so that later
-    batches look up only the new ones. (One that is deleted meanwhile fails the insert on its foreign key,
-    as it would between the check and the insert anyway.)"""
+    """Users and videos of the tenant already found by earlier batches of one ingest call.
+
+    Later batches look up only the new ones, and are checked ahead, without the database, as far as they
+    name known ones (:meth:`check_ahead`, which ingest runs while the server inserts the previous batch);
+    only the events naming something new wait for the database. One that is deleted meanwhile fails the
+    insert on its foreign key, as it would between the check and the insert anyway.
+    """
 
     users: set[uuid.UUID] = field(default_factory=set)
     videos: dict[uuid.UUID, VideoInfo] = field(default_factory=dict)
 
-    def look_up(self, session: Session, tenant_id: uuid.UUID, batch: PreparedBatch) -> None:
-        users = {e.user_id for e in batch.events} - self.users
+    def look_up(self, session: Session, tenant_id: uuid.UUID, events: Iterable[EventBase]) -> None:
+        users: set[uuid.UUID] = set()
+        videos: set[uuid.UUID] = set()
+        for event in events:
+            users.add(event.user_id)
+            if (video_id := getattr(event.data, "video_id", None)) is not None:
+                videos.add(video_id)
+        users -= self.users
         if users:
             self.users.update(
                 session.execute(
@@ -75,43 +85,63 @@ class KnownReferences:
                     {"t": tenant_id, "ids": sorted(users)},
                 ).scalars()
             )
-        video_ids = {v for e in batch.events if (v := getattr(e.data, "video_id", None)) is not None}
-        self.videos.update(load_videos(session, video_ids - self.videos.keys()))
+        self.videos.update(load_videos(session, videos - self.videos.keys()))
+
+    def check_ahead(self, batch: PreparedBatch) -> None:
+        """Check what can be checked without the database; the rest is left in ``batch.unresolved``."""
+        if batch.kept is None:
+            batch.kept, batch.unresolved = self.check(batch, range(len(batch.events)), final=False)
+
+    def check(
+        self, batch: PreparedBatch, positions: Iterable[int], *, final: bool = True
+    ) -> tuple[list[int], list[int]]:
+        """Quarantine the events (at ``positions`` in ``batch.events``) naming another tenant's user or
+        video, or a position past the video's end; returns the positions kept, and (unless ``final``) those
+        naming a user or video not known yet, neither kept nor quarantined."""
+        known_users, videos = self.users, self.videos
+        limits = {v: info.duration_seconds + POSITION_TOLERANCE_SECONDS for v, info in videos.items()}
+        kept: list[int] = []
+        unresolved: list[int] = []
+        for position in positions:
+            event = batch.events[position]
+            problem: tuple[str, str] | None = None
+            data = event.data
+            video_id = getattr(data, "video_id", None)
+            single = getattr(data, "position", None)
+            if event.user_id not in known_users:
+                problem = ("user_id", f"{event.user_id} is not a user of this tenant")
+            elif video_id is None or (single is not None and single <= limits.get(video_id, -1.0)):
+                pass  # no video, or the common case: one position within a known video
+            elif video_id not in videos:
+                problem = ("data.video_id", f"{video_id} is not a video of this tenant")
+            else:
+                reason = check_positions(event, videos[video_id].duration_seconds)
+                if reason is not None:
+                    where, _, why = reason.partition(": ")
+                    problem = (where, why)
+            if problem is None:
+                kept.append(position)
+            elif not final and problem[0] in ("user_id", "data.video_id"):
+                unresolved.append(position)
+            else:
+                rejected = Rejected(batch.indexes[position], batch.raws[position], problem[0], problem[1])
+                batch.rejected.append(rejected)
+        return kept, unresolved
 
 
 def _check_references(
     session: Session, tenant_id: uuid.UUID, batch: PreparedBatch, known: KnownReferences
 ) -> tuple[list[int], dict[uuid.UUID, VideoInfo]]:
-    """Quarantine events naming another tenant's user or video, or a position past the video's end.
-
-    Returns the positions (in ``batch.events``) of the events that pass, and the videos' info.
-    """
-    known.look_up(session, tenant_id, batch)
-    known_users, videos = known.users, known.videos
-    limits = {v: info.duration_seconds + POSITION_TOLERANCE_SECONDS for v, info in videos.items()}
-    keep: list[int] = []
-    for position, event in enumerate(batch.events):
-        problem: tuple[str, str] | None = None
-        data = event.data
-        video_id = getattr(data, "video_id", None)
-        single = getattr(data, "position", None)
-        if event.user_id not in known_users:
-            problem = ("user_id", f"{event.user_id} is not a user of this tenant")
-        elif video_id is None or (single is not None and single <= limits.get(video_id, -1.0)):
-            pass  # no video, or the common case: one position within a known video
-        elif video_id not in videos:
-            problem = ("data.video_id", f"{video_id} is not a video of this tenant")
-        else:
-            reason = check_positions(event, videos[video_id].duration_seconds)
-            if reason is not None:
-                where, _, why = reason.partition(": ")
-                problem = (where, why)
-        if problem is None:
-            keep.append(position)
-        else:
-            rejected = Rejected(batch.indexes[position], batch.raws[position], problem[0], problem[1])
-            batch.rejected.append(rejected)
-    return keep, videos
+    """The positions (in ``batch.events``) of the events that pass the reference checks (finishing what
+    :meth:`KnownReferences.check_ahead` left), and the videos' info."""
+    if batch.kept is None:
+        known.look_up(session, tenant_id, batch.events)
+        batch.kept, _ = known.check(batch, range(len(batch.events)))
+    elif batch.unresolved:
+        known.look_up(session, tenant_id, (batch.events[i] for i in batch.unresolved))
+        more, _ = known.check(batch, batch.unresolved)
+        batch.kept, batch.unresolved = sorted([*batch.kept, *more]), []
+    return batch.kept, known.videos
 
 
 def _month(moment: datetime) -> datetime:

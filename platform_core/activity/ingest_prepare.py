@@ -58,6 +58,10 @@ class PreparedBatch:
     rows: list[StageRow] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: int = 0
+    #: positions (in ``events``) that passed the checks needing the tenant's users and videos; ``None``
+    #: until they ran (see ``ingest_batch.KnownReferences``); ``unresolved``: those left for the database
+    kept: list[int] | None = None
+    unresolved: list[int] = field(default_factory=list)
 
 
 def _json_text(value: Any, field_name: str) -> str:

@@ -99,20 +99,19 @@ def stored_events(
 
 def lock_rows(session: Session, tenant_id: uuid.UUID, pairs: Sequence[Pair]) -> dict[Pair, Mapping[str, Any]]:
     """Create missing progress rows, then lock all of them in key order and return them."""
-    students = [p[0] for p in pairs]
-    video_ids = [p[1] for p in pairs]
+    keys = json.dumps([{"student_id": str(s), "video_id": str(v)} for s, v in pairs])
     session.execute(
         text(
             """
             INSERT INTO student_progress (tenant_id, student_id, video_id, completion_threshold)
             SELECT :t, p.student_id, p.video_id, v.completion_threshold
-            FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[])) AS p(student_id, video_id)
+            FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS p(student_id uuid, video_id uuid)
             JOIN videos v ON v.tenant_id = :t AND v.id = p.video_id
             ORDER BY p.student_id, p.video_id
             ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
             """
         ),
-        {"t": tenant_id, "students": students, "videos": video_ids},
+        {"t": tenant_id, "keys": keys},
     )
     rows = session.execute(
         text(
@@ -120,12 +119,12 @@ def lock_rows(session: Session, tenant_id: uuid.UUID, pairs: Sequence[Pair]) -> 
             SELECT sp.id, {VIEW_COLUMNS}
             FROM student_progress sp
             WHERE sp.tenant_id = :t AND (sp.student_id, sp.video_id) IN (
-                SELECT * FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[])))
+                SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS p(student_id uuid, video_id uuid))
             ORDER BY sp.student_id, sp.video_id
             FOR UPDATE
             """  # noqa: S608 - constant column list
         ),
-        {"t": tenant_id, "students": students, "videos": video_ids},
+        {"t": tenant_id, "keys": keys},
     ).mappings()
     return {(r["student_id"], r["video_id"]): r for r in rows}
 

@@ -313,17 +313,18 @@ def apply_session_moves(
     if not moves:
         return 0
     tenant_id = _tenant(session)
-    pairs = sorted(moves)
-    params = {
-        "t": tenant_id,
-        "students": [p[0] for p in pairs],
-        "videos": [p[1] for p in pairs],
-        "positions": [moves[p].position for p in pairs],
-        "furthest": [moves[p].furthest for p in pairs],
-        "client_at": [moves[p].client_at for p in pairs],
-        "first_at": [moves[p].first_at for p in pairs],
-        "idle": idle_after,
-    }
+    rows = [
+        {
+            "student_id": str(student_id),
+            "video_id": str(video_id),
+            "position": move.position,
+            "furthest": move.furthest,
+            "client_at": move.client_at.isoformat(),
+            "first_at": move.first_at.isoformat(),
+        }
+        for (student_id, video_id), move in sorted(moves.items())
+    ]  # one JSON document: cheaper to send than six arrays
+    params = {"t": tenant_id, "moves": json.dumps(rows), "idle": idle_after}
     session.execute(
         text(
             """
@@ -332,10 +333,8 @@ def apply_session_moves(
             SELECT :t, u.student_id, u.video_id, coalesce(u.position, 0), coalesce(u.furthest, 0),
                    LEAST(u.client_at, now()), LEAST(u.client_at, now()),
                    LEAST(u.client_at, now()) > now() - CAST(:idle AS interval), LEAST(u.first_at, now())
-            FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[]), CAST(:positions AS float8[]),
-                        CAST(:furthest AS float8[]), CAST(:client_at AS timestamptz[]),
-                        CAST(:first_at AS timestamptz[]))
-                 AS u(student_id, video_id, position, furthest, client_at, first_at)
+            FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS u(student_id uuid, video_id uuid,
+                 position float8, furthest float8, client_at timestamptz, first_at timestamptz)
             ORDER BY u.student_id, u.video_id
             ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
             """
@@ -355,10 +354,8 @@ def apply_session_moves(
                 last_seen_at = GREATEST(s.last_seen_at, LEAST(u.client_at, now())),
                 is_active = s.is_active OR LEAST(u.client_at, now()) > now() - CAST(:idle AS interval),
                 updated_at = now()
-            FROM unnest(CAST(:students AS uuid[]), CAST(:videos AS uuid[]), CAST(:positions AS float8[]),
-                        CAST(:furthest AS float8[]), CAST(:client_at AS timestamptz[]),
-                        CAST(:first_at AS timestamptz[]))
-                 AS u(student_id, video_id, position, furthest, client_at, first_at)
+            FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS u(student_id uuid, video_id uuid,
+                 position float8, furthest float8, client_at timestamptz, first_at timestamptz)
             WHERE s.tenant_id = :t AND s.student_id = u.student_id AND s.video_id = u.video_id
             """
         ),

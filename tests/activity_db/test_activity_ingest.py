@@ -38,7 +38,12 @@ def quarantine(school: School) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in rows]
 
 
-def test_valid_events_are_stored_and_invalid_ones_quarantined_with_reasons(school: School) -> None:
+@pytest.mark.parametrize("batch_size", [5000, 1, 3], ids=["one-batch", "single-events", "checked-ahead"])
+def test_valid_events_are_stored_and_invalid_ones_quarantined_with_reasons(
+    school: School, batch_size: int
+) -> None:
+    """Small batches are checked against the users and videos already known while the previous batch is
+    being inserted: the reasons are the same whatever the batch size."""
     other = make_school("stranger")
     good = [event(school, "login"), event(school, "page_view", 1, data={"path": "/lessons"})]
     video = str(school.video_id)
@@ -63,7 +68,7 @@ def test_valid_events_are_stored_and_invalid_ones_quarantined_with_reasons(schoo
         event(school, data={"score": float("nan")}),
         ["not", "an", "object"],
     ]
-    report = ingest_events(school.tenant_id, events=[*good, *bad], source="unit")
+    report = ingest_events(school.tenant_id, events=[*good, *bad], source="unit", batch_size=batch_size)
     assert (report.received, report.stored, report.duplicates, report.quarantined) == (16, 2, 0, 14)
     expected = {
         "id: must be a UUID",
