@@ -4,8 +4,8 @@
 transaction, checks what needs the database (``user_id`` is a user of the tenant, the video exists,
 positions lie within ``[0, duration]``), quarantines what failed, and inserts the rest:
 
-1. binary ``COPY`` into a ``TEMP ... ON COMMIT DROP`` staging table (``COPY`` into a table with Row-Level
-   Security is refused to the application role);
+1. binary ``COPY`` into a ``TEMP ... ON COMMIT DELETE ROWS`` staging table (``COPY`` into a table with
+   Row-Level Security is refused to the application role);
 2. under a transaction-scoped advisory lock (per user for small batches, per tenant for large ones) so that
    concurrent batches cannot both store one id, ``INSERT ... SELECT ... WHERE id NOT IN (stored ids)``
    (no ``ON CONFLICT``, which costs a speculative insertion per row: the one race the locks leave, an id
@@ -199,19 +199,18 @@ def _lock(session: Session, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> None
     )
 
 
-# Returns the staged ids that were *not* inserted (already stored): usually none, so nothing to transfer.
+# Returns the staged ids that were already stored (and so not inserted): usually none.
 _INSERT = """
-    WITH inserted AS (
+    WITH stored AS (
+        SELECT e.id FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = ANY(%(ids)s)
+    ), inserted AS (
         INSERT INTO analytics_events (tenant_id, id, occurred_at, user_id, session_id, type, data, context)
         SELECT %(t)s, s.id, s.occurred_at, s.user_id, s.session_id, s.type, CAST(s.data AS jsonb),
                CAST(s.context AS jsonb)
         FROM ilp_ingest_stage s
-        WHERE s.id NOT IN (
-            SELECT e.id FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = ANY(%(ids)s)
-        )
-        RETURNING id
+        WHERE s.id NOT IN (SELECT id FROM stored)
     )
-    SELECT s.id FROM ilp_ingest_stage s WHERE NOT EXISTS (SELECT FROM inserted i WHERE i.id = s.id)
+    SELECT id FROM stored
 """
 
 
@@ -221,15 +220,16 @@ def _copy_and_insert(
     """Stage ``rows`` and insert the new ones, running ``while_inserting`` as the server works; returns the
     ids that were already stored.
 
-    The staging table stays until the transaction ends, holding the ids of the new events only.
+    The staging table keeps the batch until the transaction ends, holding the ids of the new events only.
     """
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS ilp_ingest_stage")  # a previous batch of the same transaction
+        # made once per connection (not per batch, which churns the catalog), emptied at every commit
         cur.execute(
-            "CREATE TEMP TABLE ilp_ingest_stage (id uuid, occurred_at timestamptz, user_id uuid, "
-            "session_id uuid, type text, data text, context text) ON COMMIT DROP"
+            "CREATE TEMP TABLE IF NOT EXISTS ilp_ingest_stage (id uuid, occurred_at timestamptz, "
+            "user_id uuid, session_id uuid, type text, data text, context text) ON COMMIT DELETE ROWS; "
+            "DELETE FROM ilp_ingest_stage"  # a previous batch of the same transaction
         )
         with cur.copy(
             "COPY ilp_ingest_stage (id, occurred_at, user_id, session_id, type, data, context) "

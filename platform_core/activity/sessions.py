@@ -325,7 +325,7 @@ def apply_session_moves(
         for (student_id, video_id), move in sorted(moves.items())
     ]  # one JSON document: cheaper to send than six arrays
     params = {"t": tenant_id, "moves": json.dumps(rows), "idle": idle_after}
-    session.execute(
+    created = session.execute(
         text(
             """
             INSERT INTO student_sessions AS s (tenant_id, student_id, video_id, position_seconds,
@@ -337,10 +337,17 @@ def apply_session_moves(
                  position float8, furthest float8, client_at timestamptz, first_at timestamptz)
             ORDER BY u.student_id, u.video_id
             ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
+            RETURNING student_id, video_id
             """
         ),
         params,
-    )
+    ).all()
+    if len(created) == len(rows):  # all new: the insert wrote what the update would
+        return len(created)
+    if created:
+        new = {(str(student_id), str(video_id)) for student_id, video_id in created}
+        rows = [r for r in rows if (r["student_id"], r["video_id"]) not in new]
+        params["moves"] = json.dumps(rows)
     result = session.execute(
         text(
             """
@@ -361,7 +368,7 @@ def apply_session_moves(
         ),
         params,
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(created) + int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def mark_idle_sessions(session: Session, *, idle_after: timedelta = DEFAULT_IDLE_AFTER) -> int:
