@@ -51,6 +51,7 @@ from platform_core.activity.lessons import update_lesson_progress
 from platform_core.activity.progress_store import (
     VIEW_COLUMNS,
     Pair,
+    insert_progress,
     load_videos,
     lock_rows,
     progress_update,
@@ -162,15 +163,15 @@ class PendingFold:
         updates: dict[Pair, dict[str, Any]] = {}
         refold: list[Pair] = []
         for pair, new in sorted(self.playback.items()):
-            row = self.rows[pair]
-            state = row["tracker_state"]
+            row = self.rows.get(pair)
+            state = row["tracker_state"] if row is not None else None
             stored = ProgressFold.from_json(state)
             if refold_all or (state and (stored is None or not stored.can_extend(new))):
                 refold.append(pair)
                 continue
             fold = stored if stored is not None else ProgressFold()  # no fold yet: nothing stored before
             fold.apply(new, self.videos[pair[1]])
-            updates[pair] = progress_update(row, fold, self.videos[pair[1]])
+            updates[pair] = progress_update(pair, row, fold, self.videos[pair[1]])
         moves = {
             p: m for p, es in self.by_pair.items() if (m := session_move(es, self.videos[p[1]])) is not None
         }
@@ -186,7 +187,18 @@ class PendingFold:
             return pending.finish(session, pending.compute(), staged=staged)
         report = ProgressReport(refolded=len(folded.refold))
         _refold(session, self, folded, staged=staged)
-        write_progress(session, self.tenant_id, [folded.updates[p] for p in sorted(folded.updates)])
+        write_progress(
+            session, self.tenant_id, [u for p, u in sorted(folded.updates.items()) if p in self.rows]
+        )
+        fresh = {p: u for p, u in sorted(folded.updates.items()) if p not in self.rows}
+        raced = sorted(fresh.keys() - insert_progress(session, self.tenant_id, list(fresh.values())))
+        if raced:  # rows created by another transaction since begin_fold: lock them, refold exactly
+            again = replace(self, playback={p: self.playback[p] for p in raced})
+            again.rows = lock_rows(session, self.tenant_id, raced)
+            refolded = again.compute(refold_all=True)
+            _refold(session, again, refolded, staged=staged)
+            write_progress(session, self.tenant_id, list(refolded.updates.values()))
+            report.refolded += len(raced)
         report.pairs = len(folded.updates)
         report.sessions = apply_session_moves(session, moves=folded.moves, idle_after=self.idle_after)
         report.lessons = update_lesson_progress(session, pairs=sorted(self.by_pair))
@@ -203,7 +215,7 @@ def _refold(session: Session, pending: PendingFold, folded: Folded, *, staged: b
         fold = ProgressFold()
         video = pending.videos[pair[1]]
         fold.apply([*older.get(pair, []), *pending.playback[pair]], video)
-        folded.updates[pair] = progress_update(pending.rows[pair], fold, video)
+        folded.updates[pair] = progress_update(pair, pending.rows.get(pair), fold, video)
 
 
 def begin_fold(
@@ -213,8 +225,9 @@ def begin_fold(
     videos: Mapping[uuid.UUID, VideoInfo] | None = None,
     idle_after: timedelta = DEFAULT_IDLE_AFTER,
 ) -> PendingFold | None:
-    """Group ``events`` by (student, video) and lock (creating them if needed) the progress rows they fold
-    into; ``None`` when no event concerns a video. See :func:`apply_events` for the arguments."""
+    """Group ``events`` by (student, video) and lock the existing progress rows they fold into (the
+    missing ones are created by :meth:`PendingFold.finish`); ``None`` when no event concerns a video. See
+    :func:`apply_events` for the arguments."""
     tenant_id = session_tenant(session)
     by_pair: dict[Pair, list[EventBase]] = defaultdict(list)
     for event in events:

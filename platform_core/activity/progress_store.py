@@ -97,22 +97,13 @@ def stored_events(
     return found
 
 
+def _keys(pairs: Iterable[Pair]) -> str:
+    return json.dumps([{"student_id": str(s), "video_id": str(v)} for s, v in pairs])
+
+
 def lock_rows(session: Session, tenant_id: uuid.UUID, pairs: Sequence[Pair]) -> dict[Pair, Mapping[str, Any]]:
-    """Create missing progress rows, then lock all of them in key order and return them."""
-    keys = json.dumps([{"student_id": str(s), "video_id": str(v)} for s, v in pairs])
-    session.execute(
-        text(
-            """
-            INSERT INTO student_progress (tenant_id, student_id, video_id, completion_threshold)
-            SELECT :t, p.student_id, p.video_id, v.completion_threshold
-            FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS p(student_id uuid, video_id uuid)
-            JOIN videos v ON v.tenant_id = :t AND v.id = p.video_id
-            ORDER BY p.student_id, p.video_id
-            ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
-            """
-        ),
-        {"t": tenant_id, "keys": keys},
-    )
+    """Lock the existing progress rows of ``pairs`` in key order and return them (pairs without a row are
+    left out: :func:`insert_progress` creates those)."""
     rows = session.execute(
         text(
             f"""
@@ -124,9 +115,37 @@ def lock_rows(session: Session, tenant_id: uuid.UUID, pairs: Sequence[Pair]) -> 
             FOR UPDATE
             """  # noqa: S608 - constant column list
         ),
-        {"t": tenant_id, "keys": keys},
+        {"t": tenant_id, "keys": _keys(pairs)},
     ).mappings()
     return {(r["student_id"], r["video_id"]): r for r in rows}
+
+
+_INSERT_PROGRESS = text(
+    """
+    INSERT INTO student_progress AS sp (tenant_id, student_id, video_id, watched_segments, watched_seconds,
+        total_watch_seconds, coverage, completion_threshold, is_completed, completed_at,
+        last_position_seconds, last_event_at, tracker_state)
+    SELECT :t, u.student_id, u.video_id, u.watched_segments, u.watched_seconds, u.total_watch_seconds,
+           u.coverage, u.completion_threshold, u.completed_at IS NOT NULL, u.completed_at,
+           u.last_position_seconds, u.last_event_at, u.tracker_state
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS u(
+        student_id uuid, video_id uuid, watched_segments jsonb, watched_seconds float8,
+        total_watch_seconds float8, coverage float8, completion_threshold float8, completed_at timestamptz,
+        last_position_seconds float8, last_event_at timestamptz, tracker_state jsonb)
+    ORDER BY u.student_id, u.video_id
+    ON CONFLICT (tenant_id, student_id, video_id) DO NOTHING
+    RETURNING sp.student_id, sp.video_id
+    """
+)
+
+
+def insert_progress(session: Session, tenant_id: uuid.UUID, updates: list[dict[str, Any]]) -> set[Pair]:
+    """Create progress rows from :func:`progress_update` values; returns the pairs created (a pair whose row
+    another transaction created meanwhile is not)."""
+    if not updates:
+        return set()
+    created = session.execute(_INSERT_PROGRESS, {"t": tenant_id, "rows": json.dumps(updates)})
+    return {(r.student_id, r.video_id) for r in created}
 
 
 # One JSON document for all the rows: cheaper to send than eleven arrays, and the segments and the fold
@@ -160,13 +179,18 @@ def write_progress(session: Session, tenant_id: uuid.UUID, updates: list[dict[st
         session.execute(_UPDATE_PROGRESS, {"t": tenant_id, "rows": json.dumps(updates)})
 
 
-def progress_update(row: Mapping[str, Any], fold: ProgressFold, video: VideoInfo) -> dict[str, Any]:
-    """The new values of a ``student_progress`` row, as JSON (see :func:`write_progress`)."""
+def progress_update(
+    pair: Pair, row: Mapping[str, Any] | None, fold: ProgressFold, video: VideoInfo
+) -> dict[str, Any]:
+    """The new values of the ``student_progress`` row of ``pair`` (``row``, or none yet), as JSON (see
+    :func:`write_progress` and :func:`insert_progress`)."""
     summary = fold.summary(video)
     completed_at, last_event_at = summary["completed_at"], summary["last_event_at"]
     return {
         **summary,
-        "id": str(row["id"]),
+        "id": str(row["id"]) if row is not None else None,
+        "student_id": str(pair[0]),
+        "video_id": str(pair[1]),
         "completed_at": completed_at.isoformat() if completed_at else None,
         "last_event_at": last_event_at.isoformat() if last_event_at else None,
         "tracker_state": fold.to_json(),

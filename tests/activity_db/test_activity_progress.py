@@ -305,3 +305,30 @@ def test_a_fold_stored_by_another_version_is_refolded(school: School) -> None:
     report = ingest_events(school.tenant_id, events=second.events)
     assert report.refolded_pairs == 1
     assert progress(school, student, school.video_id).watched_segments == [Segment(0, 30), Segment(60, 70)]
+
+
+def test_a_progress_row_created_meanwhile_by_another_transaction_is_refolded(school: School) -> None:
+    """The fold creates a missing progress row only when it writes; if another transaction created it
+    since the fold looked, the pair is locked and refolded from everything stored, nothing is lost."""
+    from platform_core.activity.events import parse_event
+    from platform_core.activity.fold import ProgressFold, VideoInfo
+    from platform_core.activity.progress import begin_fold
+
+    student = school.students[1]
+    earlier, later = Player(student, school.video_id), Player(student, school.video_id)
+    earlier.watch(0, 40, at=0)
+    later.watch(60, 100, at=100)
+    mine = [parse_event(e) for e in later.events]
+    with school.session() as s:
+        pending = begin_fold(s, events=mine)
+        assert pending is not None and pending.rows == {}  # no row yet for this pair
+        meanwhile = ingest_events(school.tenant_id, events=earlier.events)  # creates it, commits
+        assert meanwhile.progress_pairs == 1
+        report = pending.finish(s, pending.compute())
+    assert (report.pairs, report.refolded) == (1, 1)
+    expected = ProgressFold()
+    video = VideoInfo(120.0)
+    expected.apply([parse_event(e) for e in earlier.events] + mine, video)
+    view = progress(school, student, school.video_id)
+    assert [(g.start, g.end) for g in view.watched_segments] == [(0.0, 40.0), (60.0, 100.0)]
+    assert view.watched_seconds == pytest.approx(expected.summary(video)["watched_seconds"]) == 80.0
