@@ -28,6 +28,7 @@ belong to :mod:`platform_core.activity.milestones`.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -129,6 +130,9 @@ class Folded:
     updates: dict[Pair, dict[str, Any]]
     refold: list[Pair]
     moves: dict[Pair, SessionMove]
+    #: ``updates`` as the JSON the writes send (rows to update, rows to create), when nothing is left to
+    #: refold: encoding is part of what ingest computes while the server inserts
+    encoded: tuple[str, str] | None = None
 
 
 @dataclass
@@ -175,7 +179,13 @@ class PendingFold:
         moves = {
             p: m for p, es in self.by_pair.items() if (m := session_move(es, self.videos[p[1]])) is not None
         }
-        return Folded(updates, refold, moves)
+        return Folded(updates, refold, moves, None if refold else self._encode(updates))
+
+    def _encode(self, updates: Mapping[Pair, dict[str, Any]]) -> tuple[str, str]:
+        """The rows to update and the rows to create, each as one JSON list in key order."""
+        ordered = sorted(updates.items())
+        existing = json.dumps([u for p, u in ordered if p in self.rows])
+        return existing, json.dumps([u for p, u in ordered if p not in self.rows])
 
     def finish(
         self, session: Session, folded: Folded, *, skipped: Collection[uuid.UUID] = (), staged: bool = False
@@ -187,17 +197,16 @@ class PendingFold:
             return pending.finish(session, pending.compute(), staged=staged)
         report = ProgressReport(refolded=len(folded.refold))
         _refold(session, self, folded, staged=staged)
-        write_progress(
-            session, self.tenant_id, [u for p, u in sorted(folded.updates.items()) if p in self.rows]
-        )
-        fresh = {p: u for p, u in sorted(folded.updates.items()) if p not in self.rows}
-        raced = sorted(fresh.keys() - insert_progress(session, self.tenant_id, list(fresh.values())))
+        existing, fresh = folded.encoded or self._encode(folded.updates)
+        write_progress(session, self.tenant_id, existing)
+        created = insert_progress(session, self.tenant_id, fresh)
+        raced = sorted(p for p in folded.updates if p not in self.rows and p not in created)
         if raced:  # rows created by another transaction since begin_fold: lock them, refold exactly
-            again = replace(self, playback={p: self.playback[p] for p in raced})
-            again.rows = lock_rows(session, self.tenant_id, raced)
+            rows = lock_rows(session, self.tenant_id, raced)
+            again = replace(self, playback={p: self.playback[p] for p in raced}, rows=rows)
             refolded = again.compute(refold_all=True)
             _refold(session, again, refolded, staged=staged)
-            write_progress(session, self.tenant_id, list(refolded.updates.values()))
+            write_progress(session, self.tenant_id, again._encode(refolded.updates)[0])
             report.refolded += len(raced)
         report.pairs = len(folded.updates)
         report.sessions = apply_session_moves(session, moves=folded.moves, idle_after=self.idle_after)

@@ -139,12 +139,12 @@ _INSERT_PROGRESS = text(
 )
 
 
-def insert_progress(session: Session, tenant_id: uuid.UUID, updates: list[dict[str, Any]]) -> set[Pair]:
-    """Create progress rows from :func:`progress_update` values; returns the pairs created (a pair whose row
-    another transaction created meanwhile is not)."""
-    if not updates:
+def insert_progress(session: Session, tenant_id: uuid.UUID, rows_json: str) -> set[Pair]:
+    """Create progress rows from the JSON list of :func:`progress_update` values; returns the pairs created
+    (a pair whose row another transaction created meanwhile is not)."""
+    if rows_json == "[]":
         return set()
-    created = session.execute(_INSERT_PROGRESS, {"t": tenant_id, "rows": json.dumps(updates)})
+    created = session.execute(_INSERT_PROGRESS, {"t": tenant_id, "rows": rows_json})
     return {(r.student_id, r.video_id) for r in created}
 
 
@@ -173,10 +173,10 @@ _UPDATE_PROGRESS = text(
 )
 
 
-def write_progress(session: Session, tenant_id: uuid.UUID, updates: list[dict[str, Any]]) -> None:
-    """Store rows made by :func:`progress_update`."""
-    if updates:
-        session.execute(_UPDATE_PROGRESS, {"t": tenant_id, "rows": json.dumps(updates)})
+def write_progress(session: Session, tenant_id: uuid.UUID, rows_json: str) -> None:
+    """Store the JSON list of :func:`progress_update` values into their existing rows."""
+    if rows_json != "[]":
+        session.execute(_UPDATE_PROGRESS, {"t": tenant_id, "rows": rows_json})
 
 
 def progress_update(
