@@ -16,12 +16,16 @@ __all__ = ["student_activity", "student_attempts", "student_grades", "student_pr
 
 
 def student_sessions(src: Source, *, student_id: Id) -> pl.DataFrame:
-    """Per video the student opened: ``started_at``, ``last_seen_at``, positions, device, ``is_active``."""
+    """Per video the student opened: ``started_at``, ``last_seen_at``, positions, device, ``is_active``.
+
+    ``device`` is null where the source has no device fingerprints (a pseudonymised export leaves them out).
+    """
+    device = "s.device_fingerprint" if src.has_column("student_sessions", "device_fingerprint") else "NULL"
     return src.query(
         f"""
         SELECT CAST(s.video_id AS VARCHAR) AS video_id, v.title AS video, s.started_at, s.last_seen_at,
                s.position_seconds, s.furthest_position_seconds, v.duration_seconds, s.is_active,
-               s.device_fingerprint AS device
+               CAST({device} AS VARCHAR) AS device
         FROM student_sessions s JOIN videos v ON v.tenant_id = s.tenant_id AND v.id = s.video_id
         WHERE s.tenant_id = {TENANT} AND s.student_id = CAST(:student_id AS UUID)
         ORDER BY s.started_at, s.video_id

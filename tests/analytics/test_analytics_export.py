@@ -204,3 +204,19 @@ def test_a_failed_export_leaves_nothing(seeded, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ExportError, match="tables"), tenant_session(seeded.ds.tenant_id) as s:
         export_tenant(s, tmp_path / "out", tables=("audit_logs",))
+
+
+def test_student_sessions_read_alike_from_every_source_without_devices_when_pseudonymised(seeded) -> None:
+    from platform_core.analytics.student_detail import student_sessions
+
+    student = seeded.ds.students[0]
+    with open_source(seeded.ds.tenant_id) as pg:
+        live = student_sessions(pg, student_id=student)
+    assert live.height > 0
+    assert_frame_equal(student_sessions(DuckDBSource.open(seeded.export_pii), student_id=student), live)
+    pseudo_source = DuckDBSource.open(seeded.export_pseudo)
+    found = pseudo_source.connection.execute("SELECT CAST(student_id AS VARCHAR) FROM student_sessions")
+    found = found.fetchone()
+    assert found is not None
+    pseudo = student_sessions(pseudo_source, student_id=found[0])
+    assert pseudo.height > 0 and pseudo["device"].is_null().all()
