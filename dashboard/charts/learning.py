@@ -1,7 +1,4 @@
-"""Plotly figure builders: pure functions from data (Polars frames, lists) to figures, one look for all.
-
-No Streamlit here, so every builder is unit-tested on its own (tests/dashboard/test_dashboard_charts.py).
-"""
+"""Figures of learning: class, video, question and student views."""
 
 from __future__ import annotations
 
@@ -11,54 +8,20 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-BLUE, GREEN, AMBER, RED, VIOLET, TEAL, PINK, LIME = (
-    "#2563eb",
-    "#16a34a",
-    "#f59e0b",
-    "#dc2626",
-    "#7c3aed",
-    "#0891b2",
-    "#db2777",
-    "#65a30d",
+from dashboard.charts.style import (
+    AMBER,
+    BLUE,
+    GREEN,
+    GREY,
+    LIME,
+    PALETTE,
+    RED,
+    TEAL,
+    VIOLET,
+    empty_figure,
+    mmss,
+    styled,
 )
-PALETTE = [BLUE, GREEN, AMBER, RED, VIOLET, TEAL, PINK, LIME]
-GREY = "#94a3b8"
-
-
-def _style(fig: go.Figure, title: str | None = None, *, height: int = 340, legend: bool = True) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}} if title else None,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        template="plotly_white",
-        colorway=PALETTE,
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
-        hoverlabel={"bgcolor": "white"},
-        font={"family": "sans-serif"},
-    )
-    return fig
-
-
-def _empty(title: str | None, message: str = "No data yet") -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(
-        text=message,
-        showarrow=False,
-        font={"size": 14, "color": GREY},
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _style(fig, title, height=220, legend=False)
-
-
-def mmss(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 # ---------------------------------------------------------------------------------------- class views
@@ -67,7 +30,7 @@ def completion_funnel(
 ) -> go.Figure:
     """Students at each stage (enrolled -> started -> ... -> completed), as a funnel with % of the first."""
     if not stages or all(count == 0 for _, count in stages):
-        return _empty(title)
+        return empty_figure(title)
     fig = go.Figure(
         go.Funnel(
             y=[label for label, _ in stages],
@@ -79,7 +42,7 @@ def completion_funnel(
             connector={"line": {"color": GREY, "width": 1}},
         )
     )
-    return _style(fig, title, legend=False)
+    return styled(fig, title, legend=False)
 
 
 LETTER_ORDER = ["A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "F"]
@@ -90,7 +53,7 @@ def grade_distribution(
 ) -> go.Figure:
     """Histogram of grade percentages in 10-point bins, coloured from red (low) to green (high)."""
     if frame.is_empty() or percent_col not in frame.columns:
-        return _empty(title)
+        return empty_figure(title)
     values = frame[percent_col].drop_nulls().to_list()
     bins = [0] * 10
     for value in values:
@@ -101,20 +64,20 @@ def grade_distribution(
         go.Bar(x=labels, y=bins, marker_color=colors, hovertemplate="%{x}: %{y} students<extra></extra>")
     )
     fig.update_yaxes(title="students", rangemode="tozero")
-    return _style(fig, title, legend=False)
+    return styled(fig, title, legend=False)
 
 
 def risk_scores(frame: pl.DataFrame, *, name_col: str, score_col: str, title: str | None = None) -> go.Figure:
     """Horizontal bars of risk scores, the riskiest on top."""
     if frame.is_empty():
-        return _empty(title, "Nobody at risk")
+        return empty_figure(title, "Nobody at risk")
     ordered = frame.sort(score_col)
     fig = go.Figure(
         go.Bar(
             x=ordered[score_col].to_list(), y=ordered[name_col].to_list(), orientation="h", marker_color=RED
         )
     )
-    return _style(fig, title, height=max(200, 28 * len(ordered) + 60), legend=False)
+    return styled(fig, title, height=max(200, 28 * len(ordered) + 60), legend=False)
 
 
 # ---------------------------------------------------------------------------------------- video views
@@ -130,7 +93,7 @@ def retention_curve(
     """Share of viewers still watching at each position; milestones as dashed lines, drop-off points as
     red markers whose hover text is the transcript at that moment."""
     if not positions:
-        return _empty(title)
+        return empty_figure(title)
     fig = go.Figure(
         go.Scatter(
             x=list(positions),
@@ -170,7 +133,7 @@ def retention_curve(
         )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="still watching")
     _time_axis(fig, duration or max(positions))
-    return _style(fig, title, legend=bool(drop_offs))
+    return styled(fig, title, legend=bool(drop_offs))
 
 
 def _time_axis(fig: go.Figure, duration: float) -> None:
@@ -194,7 +157,7 @@ def rewatch_heatmap(
 ) -> go.Figure:
     """A heatmap of rewatch counts: position bins across, rows (days, students or segments) down."""
     if frame.is_empty():
-        return _empty(title)
+        return empty_figure(title)
     pivot = frame.pivot(on=x_col, index=y_col, values=z_col, aggregate_function="sum").fill_null(0)
     x_labels = [c for c in pivot.columns if c != y_col]
     try:
@@ -211,7 +174,7 @@ def rewatch_heatmap(
             colorbar={"title": z_col},
         )
     )
-    return _style(fig, title, height=max(260, 22 * pivot.height + 80), legend=False)
+    return styled(fig, title, height=max(260, 22 * pivot.height + 80), legend=False)
 
 
 def rewatch_strip(
@@ -226,7 +189,7 @@ def rewatch_strip(
     """Rewatches along the video as a one-row heatmap (hot = watched again), peaks outlined, milestones
     marked: where students went back to watch a part again."""
     if not starts or not any(rewatches):
-        return _empty(title, "No rewatches yet")
+        return empty_figure(title, "No rewatches yet")
     width = (starts[1] - starts[0]) if len(starts) > 1 else (duration or 1.0)
     centers = [s + width / 2 for s in starts]
     fig = go.Figure(
@@ -247,7 +210,7 @@ def rewatch_strip(
         fig.add_vline(x=at, line_dash="dash", line_color=VIOLET, opacity=0.8)
     _time_axis(fig, duration or (starts[-1] + width))
     fig.update_yaxes(visible=False)
-    return _style(fig, title, height=150, legend=False)
+    return styled(fig, title, height=150, legend=False)
 
 
 def milestone_timeline(
@@ -287,7 +250,7 @@ def milestone_timeline(
     _time_axis(fig, duration)
     fig.update_xaxes(range=[-duration * 0.02, duration * 1.02])
     fig.update_yaxes(visible=False, range=[-1, 1.5])
-    return _style(fig, title, height=170, legend=False)
+    return styled(fig, title, height=170, legend=False)
 
 
 # ------------------------------------------------------------------------------------- question views
@@ -303,7 +266,7 @@ def difficulty_discrimination(
     """Each question as a dot: x = share answering correctly, y = discrimination; flagged ones in red.
     Shaded bands mark the usual trouble zones (too hard, too easy, low discrimination)."""
     if frame.is_empty():
-        return _empty(title)
+        return empty_figure(title)
     flagged = frame[flag_col].to_list() if flag_col and flag_col in frame.columns else [False] * frame.height
     flagged = [bool(f) for f in flagged]
     fig = go.Figure(
@@ -321,7 +284,7 @@ def difficulty_discrimination(
     fig.add_hrect(y0=-1, y1=0.2, fillcolor=GREY, opacity=0.08, line_width=0)
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="answered correctly (difficulty index)")
     fig.update_yaxes(range=[-0.5, 1], title="discrimination")
-    return _style(fig, title, legend=False)
+    return styled(fig, title, legend=False)
 
 
 def distractors(
@@ -330,7 +293,7 @@ def distractors(
     """How often each option was chosen; the correct one(s) green, distractors grey (red when a distractor
     draws more than the correct answer)."""
     if not options:
-        return _empty(title)
+        return empty_figure(title)
     top_correct = max((c for c, ok in zip(counts, correct, strict=True) if ok), default=0)
     colors = [
         GREEN if ok else (RED if n > top_correct else GREY) for n, ok in zip(counts, correct, strict=True)
@@ -345,7 +308,7 @@ def distractors(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, height=max(160, 34 * len(options) + 60), legend=False)
+    return styled(fig, title, height=max(160, 34 * len(options) + 60), legend=False)
 
 
 # -------------------------------------------------------------------------------------- student views
@@ -360,7 +323,7 @@ def session_timeline(
     """A Gantt-like timeline: one row per video (or lesson), one segment per session on it, one colour per
     row (a single trace per row keeps the browser fast with many sessions)."""
     if frame.is_empty():
-        return _empty(title, "No sessions yet")
+        return empty_figure(title, "No sessions yet")
     fig = go.Figure()
     rows: dict[str, tuple[list[Any], list[Any]]] = {}
     for start, end, label in zip(
@@ -382,7 +345,7 @@ def session_timeline(
             )
         )
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, height=max(220, 30 * len(rows) + 80), legend=False)
+    return styled(fig, title, height=max(220, 30 * len(rows) + 80), legend=False)
 
 
 def progress_bars(
@@ -390,7 +353,7 @@ def progress_bars(
 ) -> go.Figure:
     """Horizontal 0-100% bars (coverage per video, completion per lesson)."""
     if frame.is_empty():
-        return _empty(title)
+        return empty_figure(title)
     values = [float(v or 0) for v in frame[value_col].to_list()]
     colors = [GREEN if v >= 0.95 else AMBER if v >= 0.5 else RED for v in values]
     fig = go.Figure(
@@ -404,171 +367,4 @@ def progress_bars(
     )
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     fig.update_yaxes(autorange="reversed")
-    return _style(fig, title, height=max(180, 28 * frame.height + 60), legend=False)
-
-
-# ----------------------------------------------------------------------------------- admin and ops views
-def stacked_by_day(
-    frame: pl.DataFrame,
-    *,
-    day_col: str,
-    group_col: str,
-    value_col: str,
-    title: str | None = None,
-    money: bool = False,
-) -> go.Figure:
-    """Stacked daily bars of ``value_col`` split by ``group_col`` (cost by provider, events by type)."""
-    if frame.is_empty():
-        return _empty(title)
-    fig = go.Figure()
-    grouped = frame.group_by(day_col, group_col).agg(pl.col(value_col).sum()).sort(day_col)
-    for group in sorted(grouped[group_col].unique().to_list(), key=str):
-        part = grouped.filter(pl.col(group_col) == group)
-        fig.add_trace(
-            go.Bar(
-                x=part[day_col].to_list(),
-                y=part[value_col].to_list(),
-                name=str(group),
-                hovertemplate=("%{x}: $%{y:.4f}" if money else "%{x}: %{y}") + f"<extra>{group}</extra>",
-            )
-        )
-    fig.update_layout(barmode="stack")
-    if money:
-        fig.update_yaxes(tickprefix="$")
-    return _style(fig, title)
-
-
-def activity_by_day(
-    frame: pl.DataFrame, *, time_col: str, group_col: str, title: str | None = None
-) -> go.Figure:
-    """Counts of rows per day split by ``group_col`` (audit entries per action)."""
-    if frame.is_empty():
-        return _empty(title)
-    daily = frame.with_columns(pl.col(time_col).dt.date().alias("_day")).group_by("_day", group_col).len()
-    return stacked_by_day(daily, day_col="_day", group_col=group_col, value_col="len", title=title)
-
-
-def burn_down(
-    days: Sequence[Any],
-    spent: Sequence[float],
-    *,
-    budget: float | None,
-    period_days: int | None = None,
-    title: str | None = "Budget burn-down",
-) -> go.Figure:
-    """Cumulative spend against the budget line, with the straight-line pace to the period's end."""
-    if not days:
-        return _empty(title)
-    cumulative: list[float] = []
-    total = 0.0
-    for value in spent:
-        total += float(value or 0)
-        cumulative.append(total)
-    fig = go.Figure(
-        go.Scatter(
-            x=list(days),
-            y=cumulative,
-            mode="lines+markers",
-            name="spent",
-            line={"color": BLUE, "width": 3},
-            hovertemplate="%{x}: $%{y:.2f}<extra></extra>",
-        )
-    )
-    if budget:
-        fig.add_hline(y=budget, line_color=RED, line_dash="dash", annotation_text=f"budget ${budget:,.2f}")
-        if period_days and len(days) >= 1:
-            pace = cumulative[-1] / len(days) * period_days
-            fig.add_annotation(
-                x=days[-1],
-                y=cumulative[-1],
-                text=f"pace → ${pace:,.2f}",
-                showarrow=True,
-                arrowhead=2,
-                font={"color": RED if pace > budget else GREEN},
-            )
-    fig.update_yaxes(tickprefix="$", rangemode="tozero")
-    return _style(fig, title, legend=False)
-
-
-def horizontal_bars(
-    labels: Sequence[str],
-    values: Sequence[float],
-    *,
-    title: str | None = None,
-    money: bool = False,
-    color: str = BLUE,
-    fmt: str | None = None,
-) -> go.Figure:
-    """Ranked horizontal bars (cost by model, table sizes)."""
-    if not labels:
-        return _empty(title)
-    pairs = sorted(zip(labels, values, strict=True), key=lambda p: p[1] or 0)
-    fmt = fmt or ("$%{x:,.4f}" if money else "%{x:,}")
-    fig = go.Figure(
-        go.Bar(
-            x=[v for _, v in pairs],
-            y=[str(k)[:50] for k, _ in pairs],
-            orientation="h",
-            marker_color=color,
-            hovertemplate=f"%{{y}}: {fmt}<extra></extra>",
-        )
-    )
-    if money:
-        fig.update_xaxes(tickprefix="$")
-    return _style(fig, title, height=max(200, 26 * len(pairs) + 70), legend=False)
-
-
-def lines(
-    frame: pl.DataFrame,
-    *,
-    x_col: str,
-    y_col: str,
-    group_col: str | None = None,
-    title: str | None = None,
-    y_title: str | None = None,
-) -> go.Figure:
-    """One line per group over time (table growth, daily active students)."""
-    if frame.is_empty():
-        return _empty(title)
-    fig = go.Figure()
-    groups = sorted(frame[group_col].unique().to_list(), key=str) if group_col else [None]
-    for group in groups:
-        part = frame.filter(pl.col(group_col) == group) if group_col else frame
-        part = part.sort(x_col)
-        fig.add_trace(
-            go.Scatter(
-                x=part[x_col].to_list(),
-                y=part[y_col].to_list(),
-                mode="lines+markers",
-                name=str(group) if group is not None else y_col,
-            )
-        )
-    fig.update_yaxes(title=y_title, rangemode="tozero")
-    return _style(fig, title, legend=group_col is not None)
-
-
-def gauge(
-    value: float, *, title: str, good: float = 0.99, warn: float = 0.95, higher_is_better: bool = True
-) -> go.Figure:
-    """A ratio in [0, 1] as a gauge with green/amber/red bands: for a hit ratio high is good (above
-    ``good`` green, below ``warn`` red); with ``higher_is_better=False`` (pool use) low is good."""
-    green, amber, red = "#dcfce7", "#fef3c7", "#fee2e2"
-    if higher_is_better:
-        steps = [(0, warn, red), (warn, good, amber), (good, 1, green)]
-    else:
-        steps = [(0, good, green), (good, warn, amber), (warn, 1, red)]
-    fig = go.Figure(
-        go.Indicator(
-            mode="gauge+number",
-            value=value * 100,
-            number={"suffix": "%", "valueformat": ".1f", "font": {"size": 30, "color": "#1f2937"}},
-            gauge={
-                "axis": {"range": [0, 100]},
-                "bar": {"color": BLUE},
-                "steps": [{"range": [lo * 100, hi * 100], "color": color} for lo, hi, color in steps],
-            },
-        )
-    )
-    fig = _style(fig, title, height=210, legend=False)
-    fig.update_layout(margin={"l": 30, "r": 30, "t": 40, "b": 10})
-    return fig
+    return styled(fig, title, height=max(180, 28 * frame.height + 60), legend=False)
