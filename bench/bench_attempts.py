@@ -22,21 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, insert, select, text
+from scratch import scratch_database
+from sqlalchemy import insert, select
 
-from platform_core.db import migrate
-from platform_core.db.engine import dispose_engines
-from platform_core.db.runtime import owner_url
 from platform_core.db.session import tenant_session
 from platform_core.grading.attempts import submit_attempt
 from platform_core.models import (
@@ -48,7 +44,6 @@ from platform_core.models import (
     VideoGroup,
     VideoGroupVideo,
 )
-from platform_core.settings import reset_settings_cache
 from platform_core.tenancy.tenants import create_tenant
 from platform_core.tenancy.users import create_user
 
@@ -70,32 +65,6 @@ QUESTIONS: list[tuple[str, dict[str, Any], list[Any]]] = [
     ),
     ("true_false", {"correctAnswer": True}, [True, False]),
 ]
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    server = owner_url()
-    name = f"ilp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = server.set(database=name).render_as_string(hide_password=False)
-    reset_settings_cache()
-    dispose_engines()
-    try:
-        migrate.upgrade("heads")
-        yield name
-    finally:
-        dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        reset_settings_cache()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Workload:

@@ -35,17 +35,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import scratch
 from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from platform_core.db import migrate
-from platform_core.db.engine import dispose_engines, owner_engine
-from platform_core.db.runtime import owner_url
-from platform_core.settings import reset_settings_cache
+from platform_core.db.engine import owner_engine
 from platform_core.tenancy.tenants import create_tenant
 
 DAYS = 28
@@ -53,22 +51,9 @@ DAYS = 28
 
 @contextmanager
 def scratch_database() -> Iterator[str]:
-    """A migrated database of its own on the configured (or embedded) server, dropped afterwards."""
-    import os
-
-    server = owner_url()
-    name = f"ilp_bench_an_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    previous = os.environ.get("DATABASE_URL")
-    url = server.set(database=name).render_as_string(hide_password=False)
-    os.environ["DATABASE_URL"] = url
-    dispose_engines()
-    reset_settings_cache()
-    try:
-        migrate.upgrade("heads")
-        with owner_engine().begin() as conn:  # partitions for the whole benchmark period
+    """A scratch database (see ``scratch.py``) with partitions for the whole benchmark period."""
+    with scratch.scratch_database("ilp_bench_an") as url:
+        with owner_engine().begin() as conn:
             conn.execute(
                 text(
                     "SELECT ilp_ensure_month_partitions('analytics_events', "
@@ -76,16 +61,6 @@ def scratch_database() -> Iterator[str]:
                 )
             )
         yield url
-    finally:
-        dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        reset_settings_cache()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass

@@ -45,49 +45,17 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
+from scratch import scratch_database
+from sqlalchemy import text
 
 from platform_core.activity import ingest_batch
 from platform_core.activity.ingest import _fewer_gc_passes, ingest_events
 from platform_core.activity.progress import recompute_progress
-from platform_core.db import migrate
-from platform_core.db.engine import dispose_engines, owner_engine
-from platform_core.db.runtime import owner_url
+from platform_core.db.engine import owner_engine
 from platform_core.db.session import tenant_session
 from platform_core.models import Video
-from platform_core.settings import reset_settings_cache
 from platform_core.tenancy.tenants import create_tenant
 from platform_core.tenancy.users import create_user
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated database of its own on the configured (or embedded) server, dropped afterwards."""
-    import os
-
-    server = owner_url()
-    name = f"ilp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    previous = os.environ.get("DATABASE_URL")
-    url = server.set(database=name).render_as_string(hide_password=False)
-    os.environ["DATABASE_URL"] = url
-    dispose_engines()
-    reset_settings_cache()
-    try:
-        migrate.upgrade("heads")
-        yield url
-    finally:
-        dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        reset_settings_cache()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def school(students: int, videos: int) -> tuple[uuid.UUID, list[uuid.UUID], list[uuid.UUID]]:

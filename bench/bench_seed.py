@@ -23,25 +23,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import random
 import resource
 import time
 import tracemalloc
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, text
+from scratch import scratch_database
 
-from platform_core.db import migrate
-from platform_core.db.engine import dispose_engines
-from platform_core.db.runtime import owner_url
-from platform_core.settings import reset_settings_cache
 from platform_core.simulation.backends import LocalBackend
 from platform_core.simulation.content_plan import SCALES, TenantPlan, plan_tenant
 from platform_core.simulation.learners import make_profile, plan_sittings
@@ -49,33 +41,6 @@ from platform_core.simulation.player import Player
 from platform_core.simulation.player_state import PlayerStats
 from platform_core.simulation.seed import seed_tenant
 from platform_core.tenancy.tenants import create_tenant
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A migrated database of its own on the configured (or embedded) server, dropped afterwards."""
-    server = owner_url()
-    name = f"ilp_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = server.set(database=name).render_as_string(hide_password=False)
-    dispose_engines()
-    reset_settings_cache()
-    try:
-        migrate.upgrade("heads")
-        yield name
-    finally:
-        dispose_engines()
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        reset_settings_cache()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def in_memory(plan: TenantPlan) -> tuple[PlayerStats, int]:
