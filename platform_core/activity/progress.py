@@ -2,15 +2,16 @@
 
 :func:`apply_events` is what ingest calls, in the same transaction, with the events it has just stored
 (each event exactly once, which is what makes the fold idempotent: a resent event is never stored again,
-so it is never folded again). For every affected (student, video) the progress row is locked; when all the
-new events come after the ones already folded (the common case), they extend the stored fold
-(``tracker_state``); when some come earlier (late or out-of-order delivery) the pair is refolded from all
-its stored events. Either way the result equals a fold of all the pair's events in ``(occurred_at, id)``
-order. A pair without a stored fold has had no event stored through ingest (events and fold commit
-together), so its fold starts empty without reading the store: events written into ``analytics_events``
-some other way are folded by :func:`recompute_progress`. Completion is the moment coverage first reached
-the video's threshold in that fold: extending the fold never takes it back (a threshold raised later does
-not revoke it), while a refold is exact (late events that show a segment was not watched after all can).
+so it is never folded again). For every affected (student, video) the progress row is locked (or, when
+there is none yet, created with the fold when it is written); when all the new events come after the ones
+already folded (the common case), they extend the stored fold (``tracker_state``); when some come earlier
+(late or out-of-order delivery) the pair is refolded from all its stored events. Either way the result
+equals a fold of all the pair's events in ``(occurred_at, id)`` order. A pair without a stored fold has
+had no event stored through ingest (events and fold commit together), so its fold starts empty without
+reading the store: events written into ``analytics_events`` some other way are folded by
+:func:`recompute_progress`. Completion is the moment coverage first reached the video's threshold in that
+fold: extending the fold never takes it back (a threshold raised later does not revoke it), while a refold
+is exact (late events that show a segment was not watched after all can).
 
 The session rows follow the events under the same rule as :func:`sessions.sync_session` (the newest device
 time wins), and ``lesson_progress`` is recomputed for the lessons holding the affected videos: a lesson is
