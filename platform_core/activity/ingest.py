@@ -9,8 +9,8 @@ tenant is the one given, never one named in the payload. Valid events are stored
 The next batch is read from the input between transactions and validated while the server inserts the
 current one (the insert is pipelined, see :mod:`ingest_batch`), all in the calling thread: no helper thread
 competes with it for the interpreter. The cyclic garbage collector runs less often meanwhile (see
-:func:`_fewer_gc_passes`). Memory stays flat: at most two batches (one being stored, the next one) are held
-at a time.
+:func:`_fewer_gc_passes`). Memory stays flat: at most three batches are held at a time (the one being stored,
+the next one, and the previous one until it is released while the server inserts).
 
 With ``retries``, a batch whose connection broke (server restarted, killed, failed over) is run again
 once the server answers; a batch is idempotent, so a commit whose acknowledgement was lost is simply
@@ -40,8 +40,8 @@ from platform_core.activity.events import Rejected
 from platform_core.activity.ingest_batch import (
     BatchResult,
     KnownReferences,
+    batch_months,
     ensure_partitions,
-    month_starts,
     store_batch,
 )
 from platform_core.activity.ingest_prepare import KnownDuplicate, PreparedBatch, RejectedInput, prepare_batch
@@ -183,7 +183,9 @@ class _Lookahead:
 
     The next chunk is read from the input between transactions (reading may block, e.g. on standard input,
     and must not do so while a batch holds its locks); :meth:`prepare_next` validates it and passes it to
-    ``then``, which needs no I/O and is what ingest runs while the server inserts the current batch.
+    ``then``, which needs no I/O and is what ingest runs while the server inserts the current batch. The
+    batch stored last is released there too: freeing its objects takes a few milliseconds that would
+    otherwise leave the server idle.
     """
 
     def __init__(
@@ -194,8 +196,13 @@ class _Lookahead:
         self._start = 0
         self._read: list[Any] | None = None
         self._ready: PreparedBatch | None = None
+        self._retired: PreparedBatch | None = None
 
     def prepare_next(self) -> None:
+        self._retired = None
+        self._prepare()
+
+    def _prepare(self) -> None:
         if self._read is not None:
             self._ready = prepare_batch(self._read, self._start)
             self._start += len(self._read)
@@ -209,8 +216,10 @@ class _Lookahead:
 
     def __iter__(self) -> Iterator[PreparedBatch]:
         while True:
+            if self._ready is None:  # prepare_next did not run: release the last batch now
+                self._retired = None
             self._read_next()
-            self.prepare_next()
+            self._prepare()
             if self._ready is None:
                 return
             batch, self._ready = self._ready, None
@@ -220,6 +229,7 @@ class _Lookahead:
                 yield batch
                 raise exc
             yield batch
+            self._retired = batch
 
 
 # ------------------------------------------------------------------------------------ garbage collector
@@ -273,13 +283,13 @@ def _ensure_partitions_ahead(batch: PreparedBatch) -> None:
     it made sure of; a partition detached since makes the insert fail, and the batch is run again."""
     engine = app_engine()
     key = engine.url.render_as_string(hide_password=True)
-    months = {(key, m.year, m.month) for m in month_starts(e.occurred_at for e in batch.events)}
+    months = {(key, m.year, m.month) for m in batch_months(batch)}
     with _ensured_lock:
         missing = months - _ensured_months
     if not missing:
         return
     with engine.begin() as conn:
-        ensure_partitions(conn, (e.occurred_at for e in batch.events))
+        ensure_partitions(conn, batch_months(batch))
     with _ensured_lock:
         _ensured_months.update(missing)
 

@@ -13,7 +13,10 @@ positions lie within ``[0, duration]``), quarantines what failed, and inserts th
    batch's ids are looked up in every partition through
    ``ix_analytics_events_tenant_id_id`` (``id = ANY(...)``: index probes, whatever the table size; a join
    against the tenant's events is what the planner picks otherwise, and it grows with every batch),
-   because the same id re-sent with another ``occurred_at`` would not collide on the primary key;
+   because the same id re-sent with another ``occurred_at`` would not collide on the primary key; the ids
+   are read from the staging table, sorted (not sent again as a parameter: a literal array of thousands of
+   ids costs the client its encoding and the server a plan of its own every batch, and each partition's
+   probe sorts an unsorted array again);
 3. the events actually inserted, and only those, are folded into progress (``progress.apply_events``).
 
 The insert is sent in pipeline mode, so the client does not sit idle while the server runs it: the
@@ -88,9 +91,11 @@ class KnownReferences:
         self.videos.update(load_videos(session, videos - self.videos.keys()))
 
     def check_ahead(self, batch: PreparedBatch) -> None:
-        """Check what can be checked without the database; the rest is left in ``batch.unresolved``."""
+        """Check what can be checked without the database (the rest is left in ``batch.unresolved``), and
+        find the months the batch needs partitions for."""
         if batch.kept is None:
             batch.kept, batch.unresolved = self.check(batch, range(len(batch.events)), final=False)
+        batch_months(batch)
 
     def check(
         self, batch: PreparedBatch, positions: Iterable[int], *, final: bool = True
@@ -170,6 +175,13 @@ def month_starts(moments: Iterable[datetime]) -> list[datetime]:
     return months
 
 
+def batch_months(batch: PreparedBatch) -> list[datetime]:
+    """The months of the batch's events (:func:`month_starts`), computed once."""
+    if batch.months is None:
+        batch.months = month_starts(e.occurred_at for e in batch.events)
+    return batch.months
+
+
 def ensure_partitions(session_or_conn: Any, moments: Iterable[datetime]) -> int:
     """Create the monthly ``analytics_events`` partitions holding ``moments`` (idempotent); returns how many
     were created."""
@@ -186,10 +198,22 @@ def ensure_partitions(session_or_conn: Any, moments: Iterable[datetime]) -> int:
     return int(created)
 
 
-def _lock(session: Session, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> None:
+def _few_users(events: Iterable[EventBase]) -> set[uuid.UUID] | None:
+    """The users of ``events`` when there are at most :data:`USER_LOCK_LIMIT`, else ``None`` (found without
+    hashing every event's user: a large batch names more within its first few dozen events)."""
+    users: set[uuid.UUID] = set()
+    for event in events:
+        users.add(event.user_id)
+        if len(users) > USER_LOCK_LIMIT:
+            return None
+    return users
+
+
+def _lock(session: Session, tenant_id: uuid.UUID, events: Iterable[EventBase]) -> None:
     """Serialise batches that could store the same id: same users (small batches) or the whole tenant."""
     tenant_key = f"ilp_ingest:{tenant_id}"
-    if len(users) > USER_LOCK_LIMIT:
+    users = _few_users(events)
+    if users is None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": tenant_key})
         return
     session.execute(text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:k, 0))"), {"k": tenant_key})
@@ -202,7 +226,8 @@ def _lock(session: Session, tenant_id: uuid.UUID, users: set[uuid.UUID]) -> None
 # Returns the staged ids that were already stored (and so not inserted): usually none.
 _INSERT = """
     WITH stored AS (
-        SELECT e.id FROM analytics_events e WHERE e.tenant_id = %(t)s AND e.id = ANY(%(ids)s)
+        SELECT e.id FROM analytics_events e
+        WHERE e.tenant_id = %(t)s AND e.id = ANY(ARRAY(SELECT s.id FROM ilp_ingest_stage s ORDER BY s.id))
     ), inserted AS (
         INSERT INTO analytics_events (tenant_id, id, occurred_at, user_id, session_id, type, data, context)
         SELECT %(t)s, s.id, s.occurred_at, s.user_id, s.session_id, s.type, CAST(s.data AS jsonb),
@@ -239,7 +264,7 @@ def _copy_and_insert(
             for row in rows:
                 copy.write_row(row)
         with driver.pipeline():  # sent without waiting for the result
-            cur.execute(_INSERT, {"t": tenant_id, "ids": [row[0] for row in rows]})
+            cur.execute(_INSERT, {"t": tenant_id})
             while_inserting()
             skipped = {r[0] for r in cur.fetchall()}
         if skipped and len(skipped) < len(rows):  # keep exactly the new events (the refold skips them)
@@ -267,13 +292,15 @@ def store_batch(
     else:
         keep, videos = [], {}
     quarantine(session, tenant_id, batch.rejected, source)
-    events = [batch.events[i] for i in keep]
-    rows = [batch.rows[i] for i in keep]
+    if len(keep) == len(batch.events):  # the common case: all kept
+        events, rows = batch.events, batch.rows
+    else:
+        events, rows = [batch.events[i] for i in keep], [batch.rows[i] for i in keep]
     progress = ProgressReport()
     if rows:
         if not partitions_ready:
-            ensure_partitions(session, (e.occurred_at for e in events))
-        _lock(session, tenant_id, {e.user_id for e in events})
+            ensure_partitions(session, batch_months(batch))
+        _lock(session, tenant_id, events)
         pending = begin_fold(session, events=events, videos=videos)
         folded: list[Folded] = []
 

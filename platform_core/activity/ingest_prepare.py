@@ -62,6 +62,8 @@ class PreparedBatch:
     #: until they ran (see ``ingest_batch.KnownReferences``); ``unresolved``: those left for the database
     kept: list[int] | None = None
     unresolved: list[int] = field(default_factory=list)
+    #: the UTC months (first instants) the events fall in, once computed (see ``ingest_batch.month_starts``)
+    months: list[datetime] | None = None
 
 
 def _json_text(value: Any, field_name: str) -> str:

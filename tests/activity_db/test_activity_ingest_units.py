@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +14,13 @@ import pytest
 from platform_core.activity.events import Rejected
 from platform_core.activity.fold import ProgressFold, VideoInfo
 from platform_core.activity.ingest import IngestReport, RejectedInput, _Lookahead, decode_json_lines
-from platform_core.activity.ingest_batch import BatchResult, month_starts
+from platform_core.activity.ingest_batch import (
+    USER_LOCK_LIMIT,
+    BatchResult,
+    _few_users,
+    batch_months,
+    month_starts,
+)
 from platform_core.activity.ingest_prepare import prepare_batch
 from platform_core.activity.progress import ProgressReport
 from platform_core.activity.quarantine import MAX_QUARANTINE_PAYLOAD_CHARS, quarantine_id, quarantine_payload
@@ -109,6 +117,60 @@ def test_lookahead_yields_what_was_read_before_the_source_failed() -> None:
     assert next(stream).size == 1
     with pytest.raises(RuntimeError, match="source broke"):
         next(stream)
+
+
+def _refused(count: int):
+    return (RejectedInput({"k": k}, "$", "refused upstream") for k in range(count))
+
+
+def test_lookahead_releases_the_stored_batch_while_the_next_one_inserts() -> None:
+    batches = _Lookahead(_refused(9), 3)
+    stream = iter(batches)
+    first = weakref.ref(next(stream))
+    batches.prepare_next()  # while the first batch inserts: the second is validated
+    second = next(stream)  # the first is stored
+    assert first() is not None, "kept until the next insert window, not freed between transactions"
+    batches.prepare_next()  # while the second batch inserts
+    assert first() is None
+    assert second.start == 3
+
+
+def test_lookahead_without_prefetch_releases_the_stored_batch_at_once() -> None:
+    stream = iter(_Lookahead(_refused(6), 3))
+    first = weakref.ref(next(stream))
+    next(stream)
+    assert first() is None, "no insert window ran: nothing may stay held"
+
+
+def test_small_batches_lock_their_users_and_large_ones_stop_counting() -> None:
+    users = [uuid.uuid4() for _ in range(USER_LOCK_LIMIT + 1)]
+    few = [SimpleNamespace(user_id=u) for u in users[:-1] * 3]
+    assert _few_users(few) == set(users[:-1])  # type: ignore[arg-type]
+
+    def many():
+        yield from (SimpleNamespace(user_id=u) for u in users)
+        raise AssertionError("read past the first user over the limit")
+
+    assert _few_users(many()) is None  # type: ignore[arg-type]
+
+
+def test_batch_months_are_computed_once() -> None:
+    moments = ["2025-01-31T23:00:00+00:00", "2025-03-01T00:30:00+01:00"]
+    raw = [
+        {
+            "id": str(uuid.uuid4()),
+            "type": "click",
+            "occurred_at": m,
+            "user_id": str(uuid.uuid4()),
+            "data": {"target": "a"},
+        }
+        for m in moments
+    ]
+    batch = prepare_batch(raw, 0)
+    months = batch_months(batch)
+    assert months == [datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)]
+    batch.events.clear()
+    assert batch_months(batch) is months
 
 
 def test_report_counts_reasons_and_samples() -> None:
