@@ -36,7 +36,7 @@ import psycopg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import Rejected
+from platform_core.activity.event_parsing import Rejected
 from platform_core.activity.ingest_batch import (
     BatchResult,
     KnownReferences,

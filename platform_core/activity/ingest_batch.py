@@ -36,7 +36,8 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, EventBase, Rejected, check_positions
+from platform_core.activity.event_parsing import Rejected, check_positions
+from platform_core.activity.events import POSITION_TOLERANCE_SECONDS, EventBase
 from platform_core.activity.fold import VideoInfo
 from platform_core.activity.ingest_prepare import PreparedBatch, StageRow
 from platform_core.activity.progress import Folded, ProgressReport, begin_fold, load_videos

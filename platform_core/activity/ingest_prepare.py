@@ -18,7 +18,8 @@ from typing import Any, Final
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 
-from platform_core.activity.events import EventBase, InvalidEvent, Rejected, parse_event
+from platform_core.activity.event_parsing import Rejected, parse_event
+from platform_core.activity.events import EventBase, InvalidEvent
 from platform_core.activity.fastpath import fast_event
 
 __all__ = ["MAX_CLOCK_AHEAD", "KnownDuplicate", "PreparedBatch", "RejectedInput", "StageRow", "prepare_batch"]

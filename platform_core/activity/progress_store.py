@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import EventBase, InvalidEvent, parse_event
+from platform_core.activity.event_parsing import parse_event
+from platform_core.activity.events import EventBase, InvalidEvent
 from platform_core.activity.fold import PLAYBACK_TYPES, ProgressFold, VideoInfo
 from platform_core.db.session import TENANT_KEY
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import Rejected
+from platform_core.activity.event_parsing import Rejected
 
 __all__ = ["quarantine", "quarantine_id", "quarantine_payload"]
 

@@ -4,6 +4,9 @@ Exported statements are shaped to pass ralph's video statement models (``ralph v
 verbs carry the profile IRIs, the object is a video Activity, ``contextActivities.category`` holds the
 Video Profile activity, and every video statement has the ``session-id`` context extension. Statement
 ``id`` is the event (or attempt) UUID, so exporting twice yields the same statements.
+
+Reading statements back into events is :mod:`platform_core.activity.xapi_import`, the Video Profile rules
+a generic validator misses are :mod:`platform_core.activity.xapi_checks`.
 """
 
 from __future__ import annotations
@@ -11,18 +14,12 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
-from platform_core.activity.events import (
-    EventBase,
-    InvalidEvent,
-    VideoPositionData,
-    VideoSeekData,
-    parse_event,
-)
+from platform_core.activity.events import EventBase, VideoPositionData, VideoSeekData
 from platform_core.activity.segments import parse_played_segments
 
 XAPI_VERSION: Final = "1.0.3"
@@ -57,9 +54,7 @@ EVENT_VERBS: Final[Mapping[str, tuple[str, str]]] = {
     "video_seek": (VERB_SEEKED, "seeked"),
     "video_complete": (VERB_COMPLETED, "completed"),
 }
-_VERB_EVENTS: Final = {verb: kind for kind, (verb, _) in EVENT_VERBS.items()}
 EXPORTABLE_EVENT_TYPES: Final[frozenset[str]] = frozenset(EVENT_VERBS)
-_PROFILE_VERBS: Final = frozenset({VERB_PLAYED, VERB_PAUSED, VERB_SEEKED})
 #: question type -> cmi.interaction ``interactionType``
 INTERACTION_TYPES: Final[Mapping[str, str]] = {
     "multiple_choice": "choice",
@@ -91,6 +86,16 @@ def _actor(home_page: str, name: str) -> dict[str, Any]:
 
 def _verb(verb_id: str, display: str) -> dict[str, Any]:
     return {"id": verb_id, "display": {"en-US": display}}
+
+
+def _get(stmt: Mapping[str, Any], *path: str) -> Any:
+    """``stmt[path[0]][path[1]]...``, or ``None`` where a key is missing or a node is not an object."""
+    node: Any = stmt
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
 
 
 def activity_iri(base_iri: str, kind: str, object_id: UUID) -> str:
@@ -345,162 +350,3 @@ def attempt_to_statement(
     if context:
         statement["context"] = context
     return statement
-
-
-# -------------------------------------------------------------------------------------------- import
-def _get(stmt: Mapping[str, Any], *path: str) -> Any:
-    node: Any = stmt
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
-def _seconds(stmt: Mapping[str, Any], iri: str) -> float:
-    value = _get(stmt, "result", "extensions", iri)
-    field = f"result.extensions[{iri}]"
-    if value is None:
-        raise InvalidEvent(field, "required for this verb")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise InvalidEvent(field, f"must be a non-negative number of seconds, got {value!r}")
-    return float(value)
-
-
-def _uuid_from(value: Any, field: str, reason: str) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidEvent(field, reason) from None
-
-
-def statement_to_event(
-    stmt: Mapping[str, Any],
-    *,
-    base_iri: str,
-    resolve_user: Callable[[Mapping[str, Any]], UUID | None] | None = None,
-    resolve_video: Callable[[str], UUID | None] | None = None,
-) -> dict[str, Any]:
-    """Raw event payload (accepted by :func:`parse_event`) for a Video Profile statement.
-
-    The user comes from ``resolve_user(actor)`` or a UUID ``actor.account.name``; the video from
-    ``resolve_video(object.id)`` or an object id ``<base_iri>/videos/<uuid>``. ``session-id`` becomes
-    ``session_id``; ``progress`` and ``played-segments`` are kept in ``data``. Raises
-    :class:`InvalidEvent` naming the statement field for anything it cannot map.
-    """
-    if not isinstance(stmt, Mapping):
-        raise InvalidEvent("$", "a statement must be a JSON object")
-    verb_id = _get(stmt, "verb", "id")
-    kind = _VERB_EVENTS.get(verb_id) if isinstance(verb_id, str) else None
-    if kind is None:
-        raise InvalidEvent(
-            "verb.id", f"no event type for verb {verb_id!r} (importable: {sorted(_VERB_EVENTS)})"
-        )
-    if _get(stmt, "object", "definition", "type") != ACTIVITY_VIDEO:
-        raise InvalidEvent("object.definition.type", f"must be {ACTIVITY_VIDEO}")
-    object_id = _get(stmt, "object", "id")
-    video_id = resolve_video(object_id) if resolve_video and isinstance(object_id, str) else None
-    prefix = f"{base_iri.rstrip('/')}/videos/"
-    if video_id is None:
-        if not (isinstance(object_id, str) and object_id.startswith(prefix)):
-            raise InvalidEvent("object.id", f"not a video of this platform (expected {prefix}<uuid>)")
-        video_id = _uuid_from(
-            object_id[len(prefix) :], "object.id", f"must end with a video UUID: {object_id}"
-        )
-    actor = stmt.get("actor")
-    user_id = resolve_user(actor) if resolve_user and isinstance(actor, Mapping) else None
-    if user_id is None:
-        user_id = _uuid_from(
-            _get(stmt, "actor", "account", "name"), "actor.account.name", "must be a user UUID"
-        )
-    timestamp = stmt.get("timestamp")
-    if not isinstance(timestamp, str):
-        raise InvalidEvent("timestamp", "required: an event needs the time it occurred")
-    statement_id = stmt.get("id")
-    if statement_id is None:  # stable id for a statement without one, so re-import stays idempotent
-        canonical = json.dumps(stmt, sort_keys=True, separators=(",", ":"), default=str)
-        event_id = uuid.uuid5(SESSION_NAMESPACE, canonical)
-    else:
-        event_id = _uuid_from(statement_id, "id", "must be a UUID")
-    data: dict[str, Any] = {"video_id": str(video_id)}
-    if kind == "video_seek":
-        data["from"], data["to"] = _seconds(stmt, EXT_TIME_FROM), _seconds(stmt, EXT_TIME_TO)
-    elif kind != "video_start":
-        data["position"] = _seconds(stmt, EXT_TIME)
-    for iri, key in ((EXT_PROGRESS, "progress"), (EXT_PLAYED_SEGMENTS, "played_segments")):
-        value = _get(stmt, "result", "extensions", iri)
-        if value is not None:
-            data[key] = value
-    raw: dict[str, Any] = {
-        "id": str(event_id),
-        "type": kind,
-        "occurred_at": timestamp,
-        "user_id": str(user_id),
-        "data": data,
-    }
-    session = _get(stmt, "context", "extensions", EXT_SESSION_ID)
-    if session is not None:
-        field = f"context.extensions[{EXT_SESSION_ID}]"
-        raw["session_id"] = str(_uuid_from(session, field, "must be a UUID"))
-    user_agent = _get(stmt, "context", "extensions", EXT_USER_AGENT)
-    if isinstance(user_agent, str) and user_agent:
-        raw["context"] = {"user_agent": user_agent}
-    parse_event(raw)  # anything still wrong is reported with the event's field names
-    return raw
-
-
-# ------------------------------------------------------------------------------------------- checks
-def _non_negative(value: Any) -> str | None:
-    ok = (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-    )
-    return None if ok else f"must be a non-negative number, got {value!r}"
-
-
-def _unit_interval(value: Any) -> str | None:
-    return None if _non_negative(value) is None and value <= 1 else f"must be in [0, 1], got {value!r}"
-
-
-def _segments_grammar(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return f"must be a string, got {value!r}"
-    try:
-        parse_played_segments(value)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def _uuid_text(value: Any) -> str | None:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return f"must be a UUID, got {value!r}"
-    return None
-
-
-_CHECKS: Final[tuple[tuple[str, str, Callable[[Any], str | None]], ...]] = (
-    ("result", EXT_TIME, _non_negative),
-    ("result", EXT_TIME_FROM, _non_negative),
-    ("result", EXT_TIME_TO, _non_negative),
-    ("result", EXT_PROGRESS, _unit_interval),
-    ("result", EXT_PLAYED_SEGMENTS, _segments_grammar),
-    ("context", EXT_LENGTH, _non_negative),
-    ("context", EXT_COMPLETION_THRESHOLD, _unit_interval),
-    ("context", EXT_SESSION_ID, _uuid_text),
-)
-
-
-def check_statement(stmt: Mapping[str, Any]) -> list[str]:
-    """Video Profile rules a generic xAPI validator does not check; an empty list means none broken."""
-    problems: list[str] = []
-    verb_id = _get(stmt, "verb", "id")
-    is_video = _get(stmt, "object", "definition", "type") == ACTIVITY_VIDEO or verb_id in _PROFILE_VERBS
-    if is_video and _get(stmt, "context", "extensions", EXT_SESSION_ID) is None:
-        problems.append(f"context.extensions[{EXT_SESSION_ID}]: required on video statements")
-    for where, iri, check in _CHECKS:
-        value = _get(stmt, where, "extensions", iri)
-        reason = check(value) if value is not None else None
-        if reason is not None:
-            problems.append(f"{where}.extensions[{iri}]: {reason}")
-    return problems

@@ -25,7 +25,8 @@ from typing import Any, Final, TextIO
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from platform_core.activity.events import EventBase, InvalidEvent, parse_event
+from platform_core.activity.event_parsing import parse_event
+from platform_core.activity.events import EventBase, InvalidEvent
 from platform_core.activity.fold import VideoInfo
 from platform_core.activity.ingest import (
     IngestReport,
@@ -41,8 +42,8 @@ from platform_core.activity.xapi import (
     VERB_ANSWERED,
     attempt_to_statement,
     event_to_statement,
-    statement_to_event,
 )
+from platform_core.activity.xapi_import import statement_to_event
 from platform_core.db.session import TENANT_KEY, tenant_session
 
 __all__ = ["DEFAULT_BASE_IRI", "DEFAULT_HOME_PAGE", "ExportReport", "export_statements", "import_statements"]

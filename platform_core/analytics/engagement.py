@@ -146,7 +146,8 @@ def played_segments(
     src: Source, *, video_id: Id, class_id: Id | None = None
 ) -> dict[str, list[tuple[float, float]]]:
     """Per user, the chronological played segments (rewatches repeated) folded from the video's events."""
-    from platform_core.activity.events import InvalidEvent, parse_event
+    from platform_core.activity.event_parsing import parse_event
+    from platform_core.activity.events import InvalidEvent
     from platform_core.activity.segments import PlaybackTracker
 
     events = _events_for_video(src, video_id, class_id)

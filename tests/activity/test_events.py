@@ -7,16 +7,14 @@ from typing import Any
 
 import pytest
 
+from platform_core.activity.event_parsing import check_positions, parse_event, validate_batch
 from platform_core.activity.events import (
     CATEGORIES,
     EVENT_TYPES,
     VIDEO_EVENT_TYPES,
     InvalidEvent,
     VideoSeekEvent,
-    check_positions,
     events_of_category,
-    parse_event,
-    validate_batch,
 )
 
 VIDEO = str(uuid.uuid4())

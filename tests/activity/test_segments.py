@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platform_core.activity.events import EventBase, parse_event
+from platform_core.activity.event_parsing import parse_event
+from platform_core.activity.events import EventBase
 from platform_core.activity.segments import (
     PlaybackTracker,
     Segment,

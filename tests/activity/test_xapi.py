@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from platform_core.activity.events import EventBase, InvalidEvent, parse_event
+from platform_core.activity.event_parsing import parse_event
+from platform_core.activity.events import EventBase, InvalidEvent
 from platform_core.activity.segments import track
 from platform_core.activity.xapi import (
     ACTIVITY_INTERACTION,
@@ -38,13 +39,13 @@ from platform_core.activity.xapi import (
     VERB_SEEKED,
     VIDEO_PROFILE,
     attempt_to_statement,
-    check_statement,
     derived_session_id,
     event_to_statement,
     format_response,
-    statement_to_event,
     terminated_statement,
 )
+from platform_core.activity.xapi_checks import check_statement
+from platform_core.activity.xapi_import import statement_to_event
 
 HOME = "https://ilp.example"
 BASE = "https://ilp.example/xapi"

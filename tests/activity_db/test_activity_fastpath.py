@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platform_core.activity.events import InvalidEvent, parse_event
+from platform_core.activity.event_parsing import parse_event
+from platform_core.activity.events import InvalidEvent
 from platform_core.activity.fastpath import fast_event
 from platform_core.activity.ingest_prepare import _stage_row
 

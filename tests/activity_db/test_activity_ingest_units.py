@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from platform_core.activity.events import Rejected
+from platform_core.activity.event_parsing import Rejected
 from platform_core.activity.fold import ProgressFold, VideoInfo
 from platform_core.activity.ingest import IngestReport, RejectedInput, _Lookahead, decode_json_lines
 from platform_core.activity.ingest_batch import (
@@ -184,7 +184,7 @@ def test_report_counts_reasons_and_samples() -> None:
 
 
 def test_fold_refuses_events_older_than_what_it_folded() -> None:
-    from platform_core.activity.events import parse_event
+    from platform_core.activity.event_parsing import parse_event
 
     def play(at: int) -> Any:
         return parse_event(

@@ -310,7 +310,7 @@ def test_a_fold_stored_by_another_version_is_refolded(school: School) -> None:
 def test_a_progress_row_created_meanwhile_by_another_transaction_is_refolded(school: School) -> None:
     """The fold creates a missing progress row only when it writes; if another transaction created it
     since the fold looked, the pair is locked and refolded from everything stored, nothing is lost."""
-    from platform_core.activity.events import parse_event
+    from platform_core.activity.event_parsing import parse_event
     from platform_core.activity.fold import ProgressFold, VideoInfo
     from platform_core.activity.progress import begin_fold
 

@@ -25,8 +25,8 @@ from platform_core.activity.xapi import (
     EXT_SESSION_ID,
     VERB_ANSWERED,
     VERB_COMPLETED,
-    check_statement,
 )
+from platform_core.activity.xapi_checks import check_statement
 from platform_core.activity.xapi_io import DEFAULT_BASE_IRI, export_statements, import_statements
 from platform_core.models import Question, QuestionAttempt
 from tests.activity.test_xapi import ralph_validate, requires_ralph

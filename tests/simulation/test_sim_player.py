@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from platform_core.activity.events import check_positions, parse_event
+from platform_core.activity.event_parsing import check_positions, parse_event
 from platform_core.activity.segments import track
 from platform_core.simulation.backends import AttemptResult, LocalBackend
 from platform_core.simulation.content_plan import SCALES, TenantPlan, plan_tenant
