@@ -43,6 +43,18 @@ class TestDatabase:
         return app_engine()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a parallel worker (``pytest -n``), skip the tests marked ``serial``: they change what every
+    database of a server shares (a role), which a test on another worker would see. ``scripts/test`` runs
+    them on their own once the parallel run is over."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    skip = pytest.mark.skip(reason="changes server-wide state: run without -n (scripts/test does, after -n)")
+    for item in items:
+        if item.get_closest_marker("serial") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def embedded_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")

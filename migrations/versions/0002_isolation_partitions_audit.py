@@ -224,6 +224,8 @@ def upgrade() -> None:
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
                 CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
             END IF;
+        EXCEPTION  -- another database of the cluster, migrated at the same moment, created it first
+            WHEN duplicate_object OR unique_violation THEN NULL;
         END $$
         """
     )

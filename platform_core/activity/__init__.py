@@ -2,7 +2,8 @@
 
 Pure core: ``events`` (envelope and per-type models) and ``event_parsing`` (validating raw events),
 ``segments`` (interval union, coverage, ``PlaybackTracker``), ``xapi`` (xAPI 1.0.3 / Video Profile
-mapping), ``xapi_import`` (statements back into events) and ``xapi_checks`` (Video Profile rules). Database services: ``sessions``
-(cross-device sync), ``progress``/``fold``/``lessons`` (watched segments and completion), ``ingest``
-(idempotent batch ingest with quarantine) and ``xapi_io`` (export and import).
+mapping), ``xapi_import`` (statements back into events) and ``xapi_checks`` (Video Profile rules).
+Database services: ``sessions`` (cross-device sync), ``progress``/``fold``/``lessons`` (watched segments
+and completion), ``ingest`` (idempotent batch ingest with quarantine) and ``xapi_io`` (export and
+import).
 """

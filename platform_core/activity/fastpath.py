@@ -6,9 +6,9 @@ user agent and an app version as context. :func:`fast_event` recognises exactly 
 checks and builds the event with ``model_construct`` plus its ``data``/``context`` JSON text directly,
 about five times faster than validating through pydantic. It answers ``None`` for anything else (an extra
 key, an unusual time format, a bool where a number goes, a NUL character, ...), and the caller validates
-that item with :func:`event_parsing.parse_event` as usual: the shortcut only ever takes items the models accept,
-and gives the same event and the same stored JSON (``tests/activity_db/test_activity_fastpath.py`` checks
-both on generated input).
+that item with :func:`event_parsing.parse_event` as usual: the shortcut only ever takes items the models
+accept, and gives the same event and the same stored JSON (``tests/activity_db/test_activity_fastpath.py``
+checks both on generated input).
 """
 
 from __future__ import annotations
