@@ -121,17 +121,6 @@ def list_jobs(session: Session, *, limit: int = 50, status: JobStatus | None = N
     return list(session.scalars(query))
 
 
-def claim_queued_job(session: Session) -> uuid.UUID | None:
-    """The oldest queued job nobody else is claiming (``FOR UPDATE SKIP LOCKED``), for a worker loop."""
-    return session.scalar(
-        select(AIGenerationJob.id)
-        .where(AIGenerationJob.status == JobStatus.QUEUED)
-        .order_by(AIGenerationJob.created_at)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-
-
 def _start(session: Session, job_id: uuid.UUID) -> None:
     job = session.get(AIGenerationJob, (session.info[TENANT_KEY], job_id), with_for_update=True)
     if job is None:
