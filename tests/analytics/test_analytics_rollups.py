@@ -50,7 +50,7 @@ def test_rows_by_hand(tiny: Tiny) -> None:
     assert rows[(s3, day)]["watch_seconds"] == 40.0
     users = user_rows(tiny)
     assert (users[(s1, day)]["events"], users[(s1, day)]["video_events"]) == (7, 6)  # the login counts too
-    attempt_day = str((tiny.now - timedelta(days=20, hours=1)).date())
+    attempt_day = str(tiny.attempted_at.date())
     s2 = str(tiny.s[1])
     assert (users[(s2, attempt_day)]["attempts"], users[(s2, attempt_day)]["correct_attempts"]) == (3, 1)
     assert rows[(s2, attempt_day)]["attempts"] == 3  # both questions are on the video

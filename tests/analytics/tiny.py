@@ -49,6 +49,9 @@ class Tiny:
     slug: str
     now: datetime
     t0: datetime  # start of the recorded playback, two days ago at 10:00 UTC
+    #: the first question attempt, twenty days and an hour ago; the others follow a minute apart, on the
+    #: same (UTC) day whatever the time the tests run at
+    attempted_at: datetime
     s: list[uuid.UUID] = field(default_factory=list)
     ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
@@ -67,9 +70,12 @@ def event(tiny: Tiny, user: uuid.UUID, kind: str, seconds: float, **data: Any) -
 def build_tiny() -> Tiny:
     now = datetime.now(UTC).replace(microsecond=0)
     day = (now - timedelta(days=2)).replace(hour=10, minute=0, second=0)
+    attempted_at = now - timedelta(days=20, hours=1)
+    if (attempted_at + timedelta(minutes=15)).date() != attempted_at.date():
+        attempted_at -= timedelta(minutes=15)  # the attempts would straddle midnight: daily figures split
     slug = f"tiny-{uuid.uuid4().hex[:8]}"
     tid = create_tenant(slug=slug, name="Tiny").id
-    tiny = Tiny(tid, slug, now, day)
+    tiny = Tiny(tid, slug, now, day, attempted_at)
     with tenant_session(tid) as s:
         tiny.ids["teacher"] = create_user(s, email=f"t@{slug}.test", display_name="T", role="teacher").id
         for i in range(1, 5):
@@ -196,7 +202,7 @@ def build_tiny() -> Tiny:
                     grading_method="penalized",
                 )
             )
-        when = now - timedelta(days=20, hours=1)
+        when = attempted_at
         tries = [
             (s1, "q1", ["a"]),
             (s2, "q1", ["b", "a"]),
