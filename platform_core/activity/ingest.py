@@ -292,7 +292,12 @@ def ingest_events(
     started = time.perf_counter()
 
     known = KnownReferences()
-    batches = _Lookahead(events, batch_size, then=known.check_ahead)
+
+    def ahead(batch: PreparedBatch) -> None:  # needs no database: runs while the server inserts
+        known.check_ahead(batch)
+        batch_months(batch)
+
+    batches = _Lookahead(events, batch_size, then=ahead)
     meanwhile = batches.prepare_next if prefetch else None
 
     def store(session: Session, batch: PreparedBatch, partitions_ready: bool = False) -> BatchResult:

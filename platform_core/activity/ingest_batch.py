@@ -92,11 +92,9 @@ class KnownReferences:
         self.videos.update(load_videos(session, videos - self.videos.keys()))
 
     def check_ahead(self, batch: PreparedBatch) -> None:
-        """Check what can be checked without the database (the rest is left in ``batch.unresolved``), and
-        find the months the batch needs partitions for."""
+        """Check what can be checked without the database; the rest is left in ``batch.unresolved``."""
         if batch.kept is None:
             batch.kept, batch.unresolved = self.check(batch, range(len(batch.events)), final=False)
-        batch_months(batch)
 
     def check(
         self, batch: PreparedBatch, positions: Iterable[int], *, final: bool = True
