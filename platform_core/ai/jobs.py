@@ -18,11 +18,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from platform_core.ai import configs
@@ -121,6 +121,46 @@ def list_jobs(session: Session, *, limit: int = 50, status: JobStatus | None = N
     return list(session.scalars(query))
 
 
+#: A job that has made no provider call for this long (each call is ledgered as it starts) lost its process.
+STALE_AFTER: Final = timedelta(hours=1)
+
+
+def abandon_stale_jobs(session: Session, *, older_than: timedelta = STALE_AFTER) -> int:
+    """Fail the jobs whose process stopped (killed, crashed, machine restarted): queued and never started,
+    or running without a provider call, for longer than ``older_than``. Their error type is ``abandoned``;
+    returns how many. Runs whenever a job starts, as the sweep of open reservations does."""
+    cutoff = datetime.now(UTC) - older_than
+    last_call = (
+        select(func.max(AIUsage.created_at))
+        .where(AIUsage.tenant_id == AIGenerationJob.tenant_id, AIUsage.job_id == AIGenerationJob.id)
+        .scalar_subquery()
+    )
+    stale = session.scalars(
+        select(AIGenerationJob)
+        .where(
+            or_(
+                and_(AIGenerationJob.status == JobStatus.QUEUED, AIGenerationJob.created_at < cutoff),
+                and_(
+                    AIGenerationJob.status == JobStatus.RUNNING,
+                    func.greatest(AIGenerationJob.started_at, last_call) < cutoff,
+                ),
+            )
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    hours = older_than / timedelta(hours=1)
+    for job in stale:
+        job.status, job.finished_at = JobStatus.FAILED, datetime.now(UTC)
+        job.error = {
+            "type": "abandoned",
+            "message": f"the process running the job stopped: nothing happened for over {hours:g} hour(s)",
+        }
+    session.flush()
+    if stale:
+        log.warning("%d generation job(s) abandoned by their process marked failed", len(stale))
+    return len(stale)
+
+
 def _start(session: Session, job_id: uuid.UUID) -> None:
     job = session.get(AIGenerationJob, (session.info[TENANT_KEY], job_id), with_for_update=True)
     if job is None:
@@ -129,6 +169,7 @@ def _start(session: Session, job_id: uuid.UUID) -> None:
         raise InvalidInput("job_id", f"job {job_id} is {job.status.value}, not queued")
     job.status, job.started_at = JobStatus.RUNNING, datetime.now(UTC)
     abandon_stale_reservations(session)
+    abandon_stale_jobs(session)
 
 
 def _load(session: Session, job_id: uuid.UUID) -> tuple[configs.ResolvedConfig, list[Window], AIParams]:
