@@ -74,12 +74,12 @@ def test_daily_roll_up_per_provider_and_model_sees_only_its_tenant(
     ai_tenant: AITenant, fake: FakeOpenAI, database
 ):
     ai_tenant.add_config(fake)
+    today = datetime.now(UTC).date()  # before the calls: a run across midnight still finds them
     for _ in range(2):
         assert jobs.generate_questions(ai_tenant.tenant_id, video_id=ai_tenant.video_id).calls == 1
     other = new_tenant("other")
     other_job = jobs.generate_questions(other.tenant_id, video_id=make_video(other.tenant_id))
     assert other_job.status.value == "succeeded"
-    today = datetime.now(UTC).date()
     with tenant_session(ai_tenant.tenant_id) as session:
         [day] = [d for d in ledger.daily_usage(session, since=today) if d["provider"] == "openai_compatible"]
         report = ledger.usage_report(session, since=budgets.month_start())
