@@ -28,42 +28,22 @@ from rich.table import Table
 
 from platform_core.cli.notebook_pairs import (
     NOTEBOOKS_DIR,
-    PairStatus,
     notebook_sources,
-    render_ipynb,
     sync_pairs,
 )
 from platform_core.cli.notebook_runs import (
-    KERNEL_NAME,
-    NETWORK_GUARD,
-    PARAMETER_ENV,
-    PLOTLY_MIME,
     NotebookRun,
-    count_figures,
     notebook_env,
     run_notebook,
 )
 from platform_core.cli.output import console, fail, print_json
 
 __all__ = [
-    "KERNEL_NAME",
-    "NETWORK_GUARD",
-    "NOTEBOOKS_DIR",
-    "PARAMETER_ENV",
-    "PLOTLY_MIME",
-    "NotebookRun",
-    "PairStatus",
     "app",
-    "count_figures",
     "lab_command",
-    "notebook_env",
-    "notebook_sources",
     "notebooks",
-    "render_ipynb",
     "run",
-    "run_notebook",
     "sync",
-    "sync_pairs",
 ]
 
 app = typer.Typer(

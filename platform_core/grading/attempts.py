@@ -28,12 +28,12 @@ from platform_core.db.session import TENANT_KEY
 from platform_core.grading.engine import grade_response
 from platform_core.grading.errors import InvalidQuestionData, InvalidResponse
 from platform_core.grading.lesson_grades import (
-    GradedQuestion,
     LessonGradeUpdate,
     parse_tenant_settings,
     update_grades_for_attempt,
     xact_lock,
 )
+from platform_core.grading.lesson_structure import GradedQuestion
 from platform_core.grading.letters import letter_grade
 from platform_core.grading.methods import final_fraction
 from platform_core.grading.next_step import NextStep, decide_next_step, milestone_settings

@@ -49,20 +49,14 @@ from platform_core.tenancy.schemas import TenantSettings
 from platform_core.validation import InvalidInput, validate_as
 
 __all__ = [
-    "GradedQuestion",
     "LessonGradeUpdate",
     "LessonGradeValues",
-    "LessonStructure",
-    "QuestionFinal",
     "compute_lesson_grade",
     "effective_grading_method",
-    "lesson_structure",
     "parse_tenant_settings",
-    "question_final_fractions",
     "recompute_lesson_grade",
     "refresh_lesson_grade",
     "resolve_grading_method",
-    "structures_of_video",
     "tenant_settings",
     "update_grades_for_attempt",
     "xact_lock",

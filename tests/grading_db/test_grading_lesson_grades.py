@@ -19,10 +19,10 @@ from platform_core.grading.breakdown import GradeBreakdown
 from platform_core.grading.lesson_grades import (
     compute_lesson_grade,
     effective_grading_method,
-    lesson_structure,
     recompute_lesson_grade,
     refresh_lesson_grade,
 )
+from platform_core.grading.lesson_structure import lesson_structure
 from platform_core.models import Lesson, Question, QuestionAttempt, Tenant
 from platform_core.validation import InvalidInput
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from platform_core.cli.notebooks import run_notebook
+from platform_core.cli.notebook_runs import run_notebook
 from tests.notebooks.conftest import NotebookDataset
 
 

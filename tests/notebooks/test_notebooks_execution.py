@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from platform_core.cli.notebooks import (
-    NOTEBOOKS_DIR,
-    PLOTLY_MIME,
-    NotebookRun,
-    notebook_sources,
-    run_notebook,
-)
+from platform_core.cli.notebook_pairs import NOTEBOOKS_DIR, notebook_sources
+from platform_core.cli.notebook_runs import PLOTLY_MIME, NotebookRun, run_notebook
 from tests.notebooks.conftest import NotebookDataset
 
 pytestmark = pytest.mark.slow

@@ -13,13 +13,8 @@ import jupytext
 import nbformat
 import pytest
 
-from platform_core.cli.notebooks import (
-    NOTEBOOKS_DIR,
-    PARAMETER_ENV,
-    notebook_sources,
-    render_ipynb,
-    sync_pairs,
-)
+from platform_core.cli.notebook_pairs import NOTEBOOKS_DIR, notebook_sources, render_ipynb, sync_pairs
+from platform_core.cli.notebook_runs import PARAMETER_ENV
 
 EXPECTED = {"engagement_analysis", "ai_cost_analysis", "item_analysis"}
 SOURCES = notebook_sources()
