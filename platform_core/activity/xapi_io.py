@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, TextIO
+from typing import Any, Final, Literal, TextIO
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -45,11 +45,22 @@ from platform_core.activity.xapi import (
 )
 from platform_core.activity.xapi_import import statement_to_event
 from platform_core.db.session import TENANT_KEY, tenant_session
+from platform_core.validation import InvalidInput
 
-__all__ = ["DEFAULT_BASE_IRI", "DEFAULT_HOME_PAGE", "ExportReport", "export_statements", "import_statements"]
+__all__ = [
+    "DEFAULT_BASE_IRI",
+    "DEFAULT_HOME_PAGE",
+    "STATEMENT_KINDS",
+    "ExportReport",
+    "StatementKind",
+    "export_statements",
+    "import_statements",
+]
 
 DEFAULT_BASE_IRI: Final = "https://ilp.example/xapi"
 DEFAULT_HOME_PAGE: Final = "https://ilp.example"
+StatementKind = Literal["video", "answered"]
+STATEMENT_KINDS: Final[tuple[StatementKind, ...]] = ("video", "answered")
 _FOLDED_TYPES: Final = sorted(EXPORTABLE_EVENT_TYPES | {"video_progress"})
 
 
@@ -184,17 +195,25 @@ def export_statements(
     since: datetime | None = None,
     until: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    kinds: Collection[StatementKind] = STATEMENT_KINDS,
 ) -> ExportReport:
     """Write the tenant's statements (video events, then answered attempts) to ``out`` as JSON lines.
 
     ``since``/``until`` limit the exported statements by time (progress still counts earlier viewing).
+    ``kinds`` picks ``video`` and/or ``answered`` statements (ralph 5, for one, selects its Virtual
+    Classroom "answered poll" model for any ``answered`` statement about a ``cmi.interaction``, so a file
+    for ``ralph validate -f xapi -F`` holds the video statements only).
     ``on_progress`` is called with the number of statements written so far, every 1000 statements.
     """
+    unknown = set(kinds) - set(STATEMENT_KINDS)
+    if unknown or not kinds:
+        raise InvalidInput("kinds", f"choose among {', '.join(STATEMENT_KINDS)} (got {sorted(unknown)})")
     tenant_id = session.info[TENANT_KEY]
     report = ExportReport()
     options = {"base_iri": base_iri, "home_page": home_page, "since": since, "until": until, "report": report}
     written = 0
-    for source in (_video_statements, _answered_statements):
+    sources = {"video": _video_statements, "answered": _answered_statements}
+    for source in (sources[kind] for kind in STATEMENT_KINDS if kind in kinds):
         for statement in source(session, tenant_id, **options):  # type: ignore[operator]
             out.write(json.dumps(statement, ensure_ascii=False, separators=(",", ":")) + "\n")
             written += 1

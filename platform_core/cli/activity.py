@@ -24,6 +24,8 @@ from platform_core.activity.ingest import (
 from platform_core.activity.xapi_io import (
     DEFAULT_BASE_IRI,
     DEFAULT_HOME_PAGE,
+    STATEMENT_KINDS,
+    StatementKind,
     export_statements,
     import_statements,
 )
@@ -193,6 +195,13 @@ def xapi_export(
     home_page: Annotated[
         str, typer.Option("--home-page", envvar="ILP_XAPI_HOME_PAGE", help="actor.account.homePage")
     ] = DEFAULT_HOME_PAGE,
+    only: Annotated[
+        StatementKind | None,
+        typer.Option(
+            help="Only video statements or only answered ones (video for `ralph validate -f xapi -F`: it "
+            "checks a graded answer against its virtual-classroom poll model, which refuses it).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Export the tenant's video events (xAPI Video Profile) and graded answers (`answered`) as xAPI 1.0.3."""
@@ -210,6 +219,7 @@ def xapi_export(
                     home_page=home_page,
                     since=window["--since"],
                     until=window["--until"],
+                    kinds=(only,) if only else STATEMENT_KINDS,
                     on_progress=lambda n: progress.update(task, counts=f"{n:,} statements"),
                 )
         partial.replace(out)

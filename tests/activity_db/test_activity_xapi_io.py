@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -29,6 +30,7 @@ from platform_core.activity.xapi import (
 from platform_core.activity.xapi_checks import check_statement
 from platform_core.activity.xapi_io import DEFAULT_BASE_IRI, export_statements, import_statements
 from platform_core.models import Question, QuestionAttempt
+from platform_core.validation import InvalidInput
 from tests.activity.test_xapi import ralph_validate, requires_ralph
 from tests.activity_db.conftest import T0, School, make_school, scripted_viewing
 
@@ -99,7 +101,7 @@ def test_export_is_valid_xapi_for_ralph_and_the_video_profile(viewed: School, tm
 
     from ralph.models.xapi.base.statements import BaseXapiStatement
 
-    for stmt in answered:  # not selected by `validate -F`: checked against the generic xAPI model
+    for stmt in answered:  # ralph -F takes these for virtual-classroom poll answers: the generic model
         BaseXapiStatement.model_validate(stmt)
     # what ralph does not check: played-segments grammar, progress in [0, 1], session ids
     assert all(check_statement(s) == [] for s in statements)
@@ -126,6 +128,14 @@ def test_export_is_valid_xapi_for_ralph_and_the_video_profile(viewed: School, tm
     assert answered[1]["result"]["score"] == {"scaled": 1.0, "raw": 2.0, "min": 0, "max": 2.0}
     assert answered[1]["result"]["success"] is True and answered[1]["result"]["duration"] == "PT4.200S"
     assert export(viewed) == statements  # stable: statement ids are event and attempt ids
+
+
+def test_export_picks_the_kinds_of_statements(viewed: School) -> None:
+    assert len(export(viewed, kinds=("video",))) == 12
+    only_answered = export(viewed, kinds=("answered",))
+    assert [s["verb"]["id"] for s in only_answered] == [VERB_ANSWERED] * 2
+    with pytest.raises(InvalidInput, match="choose among video, answered"):
+        export(viewed, kinds=("videos",))
 
 
 def test_another_tenants_events_never_appear_in_an_export(viewed: School) -> None:
@@ -215,3 +225,14 @@ def test_cli_export_and_import(viewed: School, database, tmp_path: Path) -> None
     late = _ilp(*args, "--since", "2025-03-01T09:10:00+00:00", url=database.url_string)
     assert late.returncode == 0, late.stderr
     assert json.loads(late.stdout)["video_statements"] == 3
+    video = _ilp(*args, "--only", "video", url=database.url_string)
+    assert video.returncode == 0, video.stderr
+    assert (
+        json.loads(video.stdout)["video_statements"],
+        json.loads(video.stdout)["answered_statements"],
+    ) == (12, 0)
+    if importlib.util.find_spec("ralph") is not None:  # the file as written passes `ralph validate -F`
+        proc = ralph_validate(
+            [json.loads(line) for line in out.read_text().splitlines()], tmp_path / "r.jsonl"
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
